@@ -1,0 +1,53 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "reconcile",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "reconcile", targets: ["reconcile"]),
+        .library(name: "ReconcileCore", targets: ["ReconcileCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CYaml",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]
+        ),
+        .target(name: "ReconcileYAML", dependencies: ["CYaml"]),
+        .target(
+            name: "ReconcileCore",
+            dependencies: [
+                "ReconcileYAML",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(name: "ReconcileProviders", dependencies: ["ReconcileCore"]),
+        .target(
+            name: "ReconcileCLI",
+            dependencies: [
+                "ReconcileCore",
+                "ReconcileProviders",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(name: "reconcile", dependencies: ["ReconcileCLI"]),
+        .testTarget(name: "ReconcileYAMLTests", dependencies: ["ReconcileYAML"]),
+        .testTarget(
+            name: "ReconcileCoreTests",
+            dependencies: ["ReconcileCore", "ReconcileProviders"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "ReconcileCLITests",
+            dependencies: ["ReconcileCLI", "ReconcileCore", "ReconcileProviders"]
+        ),
+    ]
+)

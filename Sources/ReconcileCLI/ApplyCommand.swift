@@ -1,0 +1,125 @@
+import ArgumentParser
+import Foundation
+import ReconcileCore
+
+struct ApplyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "apply",
+        abstract: "Plan, show, confirm, then change the host.",
+        discussion: """
+            `reconcile apply PATHS…` plans from manifests; `reconcile apply PLAN.json` applies a plan saved \
+            by `plan --out`, only if the host still matches what was probed for it (else: stale plan, \
+            nothing changes). On a terminal it asks before changing anything; elsewhere it needs \
+            --auto-approve. One apply at a time per state dir.
+            """
+    )
+
+    @OptionGroup var manifests: ManifestOptions
+    @OptionGroup var hostOptions: HostOptions
+    @OptionGroup var output: PlanOutputOptions
+
+    @Flag(name: .long, help: "Apply without asking.")
+    var autoApprove = false
+
+    @Option(name: .long, help: ArgumentHelp("Wait this long for another apply's lock (default: do not wait).", valueName: "SECONDS"))
+    var lockTimeout: Double = 0
+
+    func run() throws {
+        let session = Session(options: hostOptions)
+        let state = hostOptions.stateDirectory
+        let lock: ApplyLock
+        do {
+            lock = try ApplyLock.acquire(
+                state, holder: ApplyLock.describeThisProcess(command: "reconcile apply", host: hostOptions.hostName),
+                timeout: lockTimeout)
+        } catch {
+            Terminal.writeError("error: \(error)")
+            throw CLIExit.failure
+        }
+        defer { withExtendedLifetime(lock) {} }
+        let executor = Executor(files: session.files, commands: session.commands, state: state, logger: session.logger)
+        let applyID = Self.newApplyID()
+        let leftovers = try orFail { try executor.drainLeftovers(applyID: applyID, onEvent: Self.progress) }
+        if !leftovers.triggersRun.isEmpty || !leftovers.triggerFailures.isEmpty {
+            Terminal.writeError("Finished restarts left queued by an earlier apply:\n" + ApplyReportRenderer.render(leftovers))
+        }
+        let plan = try orFail { try makePlan(session) }
+        if output.json {
+            Terminal.write(String(decoding: try plan.jsonData(), as: UTF8.self) + "\n")
+        } else {
+            Terminal.write(session.planRenderer(showUnchanged: output.showUnchanged).render(plan))
+        }
+        guard plan.hasChanges else { return }
+        try confirm(plan)
+        let report = try orFail { try executor.apply(plan, applyID: applyID, onEvent: Self.progress) }
+        (report.succeeded ? Terminal.write : Terminal.writeError)(ApplyReportRenderer.render(report))
+        guard report.succeeded else { throw CLIExit.failure }
+        if output.detailedExitcode { throw CLIExit.changes }
+    }
+
+    /// A single path holding a JSON document is a saved plan; anything else is manifests.
+    private var savedPlanPath: String? {
+        guard manifests.paths.count == 1, let path = manifests.paths.first,
+              let data = FileManager.default.contents(atPath: path),
+              let first = data.first(where: { !Character(UnicodeScalar($0)).isWhitespace }) else { return nil }
+        return first == UInt8(ascii: "{") ? path : nil
+    }
+
+    private func makePlan(_ session: Session) throws -> Plan {
+        if let path = savedPlanPath {
+            let plan = try Plan.load(from: try readFile(path), path: path)
+            try SavedPlanCheck(registry: session.registry).verify(plan, host: session.host)
+            return plan
+        }
+        let loaded = try session.loadManifests(manifests.paths)
+        return try session.planner.plan(
+            loaded.resources, from: .live(session.host), root: hostOptions.hostRoot, hostName: hostOptions.hostName)
+    }
+
+    private func confirm(_ plan: Plan) throws {
+        if autoApprove { return }
+        guard Terminal.isInteractive else {
+            Terminal.writeError("error: refusing to apply without confirmation: not a terminal; pass --auto-approve")
+            throw CLIExit.failure
+        }
+        let risk = plan.maximumRisk.map { " (highest risk: \($0.rawValue))" } ?? ""
+        Terminal.write("\nApply \(plan.summary.changed) changes to \(plan.host)\(risk)? Only 'yes' is accepted: ")
+        guard readLine() == "yes" else {
+            Terminal.writeError("Apply cancelled; nothing changed.")
+            throw CLIExit.failure
+        }
+    }
+
+    private func orFail<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let exit as ExitCodeError {
+            throw exit
+        } catch {
+            Terminal.writeError("error: \(error)")
+            throw CLIExit.failure
+        }
+    }
+
+    static func progress(_ event: ApplyEvent) {
+        switch event {
+        case .changeStarted(let change):
+            Terminal.writeError("\(change.action.symbol) \(change.address): \(change.action.rawValue)")
+        case .stepStarted(_, let step):
+            Terminal.writeError("    \(step.summary)")
+        case .stepFailed(_, let step, let message):
+            Terminal.writeError("    FAILED: \(step.summary): \(message)")
+        case .changeCompleted:
+            break
+        case .triggerRun(let summary):
+            Terminal.writeError("↻ \(summary)")
+        }
+    }
+
+    static func newApplyID() -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss"
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: Date()) + "-\(getpid())"
+    }
+}

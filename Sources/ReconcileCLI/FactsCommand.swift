@@ -1,0 +1,35 @@
+import ArgumentParser
+import Foundation
+import ReconcileCore
+
+struct FactsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "facts",
+        abstract: "Probe the host for the manifests' resources and print the facts as JSON.",
+        discussion: "Stable JSON (sorted keys, versioned): commit it or keep it as a CI artifact, then `plan --facts FILE` anywhere."
+    )
+
+    @OptionGroup var manifests: ManifestOptions
+    @OptionGroup var hostOptions: HostOptions
+
+    @Option(name: .long, help: ArgumentHelp("Write the facts here instead of standard output.", valueName: "FILE"))
+    var out: String?
+
+    func run() throws {
+        let session = Session(options: hostOptions)
+        let loaded = try session.loadManifests(manifests.paths)
+        let data: Data
+        do {
+            let facts = try session.planner.facts(loaded.resources, host: session.host, hostName: hostOptions.hostName)
+            data = try CanonicalJSON.encode(facts, pretty: true) + Data("\n".utf8)
+        } catch {
+            Terminal.writeError("error: \(error)")
+            throw CLIExit.failure
+        }
+        if let out {
+            try session.save(data, to: out)
+        } else {
+            Terminal.write(String(decoding: data, as: UTF8.self))
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import ArgumentParser
+import Logging
+import ReconcileCore
+
+/// Where on the host to act and where to keep state; shared by every command that touches the host.
+public struct HostOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Resolve every host path under DIR, to stage an apply into a folder.", valueName: "DIR"))
+    public var root: String = "/"
+
+    @Option(name: .long, help: ArgumentHelp("Lock, journal, queued restarts and backups (default: ROOT/var/lib/reconcile).", valueName: "DIR"))
+    public var stateDir: String?
+
+    @Option(name: .long, help: "The host name plans and facts record (default: this machine's).")
+    public var host: String?
+
+    @Option(name: .long, help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "LEVEL"))
+    public var logLevel: Logger.Level = .warning
+
+    public init() {}
+
+    public var hostRoot: HostRoot { HostRoot(root) }
+    public var stateDirectory: StateDirectory { stateDir.map(StateDirectory.init) ?? .default(for: hostRoot) }
+    public var hostName: String { host ?? Terminal.hostName }
+
+    public func validate() throws {
+        guard root.hasPrefix("/") else {
+            throw ValidationError("--root must be an absolute path, got \"\(root)\"")
+        }
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+/// The manifests to read.
+public struct ManifestOptions: ParsableArguments {
+    @Argument(help: ArgumentHelp("Manifest files, or directories searched for *.yaml and *.yml.", valueName: "PATHS"))
+    public var paths: [String] = []
+
+    public init() {}
+
+    public func validate() throws {
+        guard !paths.isEmpty else {
+            throw ValidationError("give at least one manifest file or directory")
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import ReconcileCore
+
+/// How a plan is shown, shared by `plan` and `apply`.
+struct PlanOutputOptions: ParsableArguments {
+    @Flag(name: .long, help: "Print the plan as a versioned JSON document (schemas/plan.schema.json).")
+    var json = false
+
+    @Flag(name: .long, help: "Exit 0 when nothing changes, 2 when something does (1 stays an error).")
+    var detailedExitcode = false
+
+    @Flag(name: .long, help: "List resources that need no change too.")
+    var showUnchanged = false
+}
+
+struct PlanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Probe the host (or read its facts) and print what apply would change.",
+        discussion: """
+            Nothing on the host changes. With --facts FILE the host is not probed at all: \
+            the plan is made against facts written earlier by `reconcile facts` on that host.
+            """
+    )
+
+    @OptionGroup var manifests: ManifestOptions
+    @OptionGroup var hostOptions: HostOptions
+    @OptionGroup var output: PlanOutputOptions
+
+    @Option(name: .long, help: ArgumentHelp("Plan against this facts file instead of probing.", valueName: "FILE"))
+    var facts: String?
+
+    @Option(name: .long, help: ArgumentHelp("Also save the plan as JSON, for `reconcile apply FILE`.", valueName: "FILE"))
+    var out: String?
+
+    func run() throws {
+        let session = Session(options: hostOptions)
+        let loaded = try session.loadManifests(manifests.paths)
+        let plan: Plan
+        do {
+            plan = try makePlan(session, loaded.resources)
+        } catch {
+            Terminal.writeError("error: \(error)")
+            throw CLIExit.failure
+        }
+        try show(plan, session: session)
+        if output.detailedExitcode && plan.hasChanges { throw CLIExit.changes }
+    }
+
+    private func makePlan(_ session: Session, _ resources: [Resource]) throws -> Plan {
+        guard let facts else {
+            return try session.planner.plan(
+                resources, from: .live(session.host), root: hostOptions.hostRoot, hostName: hostOptions.hostName)
+        }
+        let document = try FactsDocument.load(from: try readFile(facts), path: facts)
+        return try session.planner.plan(
+            resources, from: .file(document, path: facts), root: HostRoot(document.root),
+            hostName: hostOptions.host ?? document.host)
+    }
+
+    private func show(_ plan: Plan, session: Session) throws {
+        let data = try plan.jsonData()
+        if let out {
+            try session.save(data, to: out)
+        }
+        if output.json {
+            Terminal.write(String(decoding: data, as: UTF8.self) + "\n")
+        } else {
+            Terminal.write(session.planRenderer(showUnchanged: output.showUnchanged).render(plan))
+            if let out { Terminal.write("Saved plan to \(out); apply it with `reconcile apply \(out)`.\n") }
+        }
+    }
+}
+
+func readFile(_ path: String) throws -> Data {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw ReconcileError.io(path: path, operation: "read", errno: errno == 0 ? ENOENT : errno)
+    }
+    return data
+}

@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import ReconcileCore
+
+/// `reconcile`: declarative state reconciliation for Linux hosts.
+public struct ReconcileCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "reconcile",
+        abstract: "Make a Linux host match its YAML manifests: probe, plan, apply.",
+        discussion: """
+            Manifests declare resources (File, SystemdUnit, …). `plan` probes the host and prints what \
+            would change, with reasons and risk; `apply` carries the plan out. Every run probes afresh, \
+            so an interrupted apply is finished by the next one.
+
+            Exit statuses: 0 success (no changes with --detailed-exitcode), 1 error, 2 changes \
+            (with --detailed-exitcode).
+            Shell completion: reconcile --generate-completion-script bash|zsh|fish
+            """,
+        version: ReconcileVersion.current,
+        subcommands: [ValidateCommand.self, PlanCommand.self, ApplyCommand.self, FactsCommand.self]
+    )
+
+    public init() {}
+
+    /// The entry point the executable calls; maps our exit statuses through ArgumentParser.
+    public static func run(arguments: [String]? = nil) -> Never {
+        // A closed pipe (`reconcile plan | head`) must not kill an apply half-way.
+        signal(SIGPIPE, SIG_IGN)
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+            Foundation.exit(0)
+        } catch let error as ExitCodeError {
+            Foundation.exit(error.status)
+        } catch {
+            exit(withError: error)
+        }
+    }
+}

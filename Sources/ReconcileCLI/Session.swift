@@ -1,0 +1,62 @@
+import Foundation
+import Logging
+import ReconcileCore
+import ReconcileProviders
+
+/// Wires the real host into the engine; the one place that does.
+struct Session {
+    let options: HostOptions
+    let logger: Logger
+    let registry = Providers.registry
+
+    init(options: HostOptions) {
+        self.options = options
+        var logger = Logger(label: "reconcile") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = options.logLevel
+        self.logger = logger
+    }
+
+    var files: LocalFileSystem { LocalFileSystem(root: options.hostRoot) }
+    var commands: ProcessRunner { ProcessRunner() }
+    var host: HostContext { HostContext(files: files, commands: commands, logger: logger) }
+    var planner: Planner { Planner(registry: registry, version: ReconcileVersion.current) }
+
+    /// Loads and checks manifests; prints every diagnostic; throws `ExitCode` (1) when any is an error.
+    func loadManifests(_ paths: [String]) throws -> LoadedManifests {
+        let loaded: LoadedManifests
+        do {
+            loaded = try ManifestLoader(registry: registry).load(paths: paths)
+        } catch {
+            Terminal.writeError("error: \(error)")
+            throw CLIExit.failure
+        }
+        let renderer = DiagnosticRenderer(sources: loaded.sources, colour: Terminal.colourAllowed(fileDescriptor: 2))
+        if !loaded.diagnostics.items.isEmpty {
+            Terminal.writeError(renderer.render(loaded.diagnostics.sorted))
+        }
+        if loaded.diagnostics.hasErrors { throw CLIExit.failure }
+        return loaded
+    }
+
+    func planRenderer(showUnchanged: Bool) -> PlanRenderer {
+        PlanRenderer(colour: Terminal.colourAllowed(fileDescriptor: 1), showUnchanged: showUnchanged)
+    }
+
+    /// Writes a document atomically, so a saved plan or facts file is never half there.
+    func save(_ data: Data, to path: String) throws {
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        try LocalFileSystem().writeAtomically(absolute, content: data, mode: 0o600, uid: nil, gid: nil)
+    }
+}
+
+/// Exit statuses the CLI promises: 0 ok / no changes, 1 error, 2 changes (with --detailed-exitcode).
+enum CLIExit {
+    static let failure = ExitCodeError(1)
+    static let changes = ExitCodeError(2)
+}
+
+/// Carries an exit status through ArgumentParser without printing anything more.
+struct ExitCodeError: Error {
+    let status: Int32
+    init(_ status: Int32) { self.status = status }
+}

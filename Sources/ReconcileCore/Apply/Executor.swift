@@ -1,0 +1,197 @@
+import Foundation
+import Logging
+
+/// What the executor reports as it goes, for progress output.
+public enum ApplyEvent: Sendable {
+    case changeStarted(Change)
+    case stepStarted(ResourceAddress?, Step)
+    case stepFailed(ResourceAddress?, Step, String)
+    case changeCompleted(Change)
+    case triggerRun(String)
+}
+
+/// The only code that changes the host: runs each step of a plan in order,
+/// queues restarts on disk before the change that needs them, and drains them even after a failure.
+public struct Executor: Sendable {
+    public let files: any HostFileSystem
+    public let commands: any CommandRunner
+    public let state: StateDirectory
+    public let logger: Logger
+
+    public init(files: any HostFileSystem, commands: any CommandRunner, state: StateDirectory, logger: Logger) {
+        self.files = files
+        self.commands = commands
+        self.state = state
+        self.logger = logger
+    }
+
+    var root: HostRoot { files.root }
+
+    /// Call with the apply lock held.
+    public func apply(_ plan: Plan, applyID: String, onEvent: (ApplyEvent) -> Void = { _ in }) throws -> ApplyReport {
+        let journal = try Journal(state, applyID: applyID)
+        var queue = try TriggerQueue.load(state)
+        var report = ApplyReport(applyID: applyID)
+        journal.record("apply-started", detail: "\(plan.summary.changed) changes")
+        let pending = plan.changes.filter(\.hasChanges)
+        for (index, change) in pending.enumerated() {
+            onEvent(.changeStarted(change))
+            journal.record("change-started", address: change.address, detail: change.action.rawValue)
+            if let failure = run(change, queue: &queue, applyID: applyID, journal: journal, onEvent: onEvent) {
+                report.failure = failure
+                report.notAttempted = pending[(index + 1)...].map(\.address)
+                break
+            }
+            report.completed.append(change.address)
+            journal.record("change-done", address: change.address)
+            onEvent(.changeCompleted(change))
+        }
+        drain(&queue, report: &report, journal: journal, onEvent: onEvent)
+        journal.record(report.succeeded ? "apply-succeeded" : "apply-failed")
+        return report
+    }
+
+    /// Runs what earlier applies left queued; `apply` calls this before planning.
+    public func drainLeftovers(applyID: String, onEvent: (ApplyEvent) -> Void = { _ in }) throws -> ApplyReport {
+        var queue = try TriggerQueue.load(state)
+        var report = ApplyReport(applyID: applyID)
+        guard !queue.isEmpty else { return report }
+        let journal = try Journal(state, applyID: applyID)
+        journal.record("drain-leftovers")
+        drain(&queue, report: &report, journal: journal, onEvent: onEvent)
+        return report
+    }
+
+    private func drain(_ queue: inout TriggerQueue, report: inout ApplyReport, journal: Journal, onEvent: (ApplyEvent) -> Void) {
+        do {
+            try daemonReloadIfPending(&queue)
+        } catch {
+            report.triggerFailures.append(.init(address: nil, step: "systemctl daemon-reload", message: "\(error)"))
+            journal.record("trigger-failed", step: "systemctl daemon-reload", detail: "\(error)")
+            return
+        }
+        while let trigger = queue.triggers.first {
+            let step = Step.systemctl(trigger.systemctl)
+            onEvent(.triggerRun(step.summary))
+            do {
+                try perform(step, queue: &queue, applyID: report.applyID)
+                report.triggersRun.append(step.summary)
+                journal.record("trigger-done", step: step.summary)
+            } catch {
+                report.triggerFailures.append(.init(address: nil, step: step.summary, message: "\(error)"))
+                journal.record("trigger-failed", step: step.summary, detail: "\(error)")
+            }
+            queue.triggers.removeFirst()
+            try? queue.save(state)
+        }
+    }
+
+    /// Queues the change's triggers, then runs its steps; returns the first failure.
+    private func run(
+        _ change: Change, queue: inout TriggerQueue, applyID: String, journal: Journal, onEvent: (ApplyEvent) -> Void
+    ) -> ApplyReport.Failure? {
+        do {
+            if !change.triggers.isEmpty {
+                for trigger in change.triggers where !queue.triggers.contains(trigger) {
+                    queue.triggers.append(trigger)
+                }
+                try queue.save(state)
+            }
+        } catch {
+            journal.record("step-failed", address: change.address, step: "queue triggers", detail: "\(error)")
+            return .init(address: change.address, step: "queue triggers", message: "\(error)")
+        }
+        for step in change.steps {
+            onEvent(.stepStarted(change.address, step))
+            journal.record("step-started", address: change.address, step: step.summary)
+            do {
+                try perform(step, queue: &queue, applyID: applyID)
+            } catch {
+                onEvent(.stepFailed(change.address, step, "\(error)"))
+                journal.record("step-failed", address: change.address, step: step.summary, detail: "\(error)")
+                return .init(address: change.address, step: step.summary, message: "\(error)")
+            }
+            journal.record("step-done", address: change.address, step: step.summary)
+        }
+        return nil
+    }
+
+    func perform(_ step: Step, queue: inout TriggerQueue, applyID: String) throws {
+        switch step {
+        case .command(let command):
+            _ = try commands.checked(Command(command.argv, environment: command.environment))
+        case .writeFile(let write):
+            if write.needsDaemonReload && root.isLive {
+                queue.daemonReload = true
+                try queue.save(state)
+            }
+            try writeFile(write, applyID: applyID)
+        case .setAttributes(let attributes):
+            try files.setAttributes(
+                attributes.path, mode: attributes.mode, uid: try attributes.owner.map(Self.uid),
+                gid: try attributes.group.map(Self.gid))
+        case .removeFile(let remove):
+            if remove.needsDaemonReload && root.isLive {
+                queue.daemonReload = true
+                try queue.save(state)
+            }
+            if remove.backup { try backUp(remove.path, applyID: applyID) }
+            try files.remove(remove.path)
+        case .systemctl(let systemctl):
+            try daemonReloadIfPending(&queue)
+            _ = try commands.checked(Self.systemctlArgv(systemctl, root: root))
+        }
+    }
+
+    /// Under a staging root only unit-file operations make sense; they take `--root`.
+    public static func systemctlArgv(_ step: SystemctlStep, root: HostRoot) -> [String] {
+        root.isLive ? ["systemctl"] + step.arguments : ["systemctl", "--root=\(root.path)"] + step.arguments
+    }
+
+    private func daemonReloadIfPending(_ queue: inout TriggerQueue) throws {
+        guard queue.daemonReload else { return }
+        if root.isLive {
+            _ = try commands.checked(["systemctl", "daemon-reload"])
+        }
+        queue.daemonReload = false
+        try queue.save(state)
+    }
+
+    private func writeFile(_ write: WriteFileStep, applyID: String) throws {
+        let existing = try files.status(write.path)
+        if let existing, existing.type == .directory {
+            throw ReconcileError.notAllowed("\(root.resolve(write.path)) is a directory; refusing to replace it with a file")
+        }
+        if existing == nil {
+            let parent = (write.path as NSString).deletingLastPathComponent
+            if try files.status(parent) == nil {
+                try files.createDirectories(parent, mode: 0o755)
+            }
+        } else if write.backup {
+            try backUp(write.path, applyID: applyID)
+        }
+        let mode = write.mode ?? existing?.mode ?? 0o644
+        try files.writeAtomically(
+            write.path, content: write.content, mode: mode,
+            uid: try write.owner.map(Self.uid), gid: try write.group.map(Self.gid))
+    }
+
+    /// Keeps what a write or removal replaces, under `backups/<apply>/<host path>`.
+    private func backUp(_ path: String, applyID: String) throws {
+        guard let status = try files.status(path), status.type == .file else { return }
+        let content = try files.read(path)
+        let target = state.backupDirectory(applyID: applyID) + (path.hasPrefix("/") ? path : "/" + path)
+        try state.files.createDirectories((target as NSString).deletingLastPathComponent, mode: 0o700)
+        try state.files.writeAtomically(target, content: content, mode: status.mode & 0o700, uid: nil, gid: nil)
+    }
+
+    static func uid(_ name: String) throws -> UInt32 {
+        guard let uid = Accounts.uid(name) else { throw ReconcileError.notAllowed("unknown user \"\(name)\"") }
+        return uid
+    }
+
+    static func gid(_ name: String) throws -> UInt32 {
+        guard let gid = Accounts.gid(name) else { throw ReconcileError.notAllowed("unknown group \"\(name)\"") }
+        return gid
+    }
+}

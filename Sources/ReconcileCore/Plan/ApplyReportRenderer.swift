@@ -1,0 +1,35 @@
+/// The end-of-apply report: done, failed (with the command's own words), and not attempted.
+public enum ApplyReportRenderer {
+    public static func render(_ report: ApplyReport) -> String {
+        var lines: [String] = []
+        if report.succeeded {
+            lines.append("Apply complete: \(report.completed.count) resource\(report.completed.count == 1 ? "" : "s") changed.")
+        } else {
+            lines.append("Apply FAILED.")
+        }
+        if !report.completed.isEmpty && !report.succeeded {
+            lines.append("Done:")
+            lines.append(contentsOf: report.completed.map { "  ✓ \($0)" })
+        }
+        if let failure = report.failure {
+            lines.append("Failed:")
+            lines.append("  ✗ \(failure.address.map { "\($0): " } ?? "")\(failure.step)")
+            lines.append(contentsOf: failure.message.split(separator: "\n").map { "      \($0)" })
+        }
+        if !report.notAttempted.isEmpty {
+            lines.append("Not attempted:")
+            lines.append(contentsOf: report.notAttempted.map { "  · \($0)" })
+        }
+        if !report.triggersRun.isEmpty {
+            lines.append("Restarts and reloads run:")
+            lines.append(contentsOf: report.triggersRun.map { "  ↻ \($0)" })
+        }
+        for failure in report.triggerFailures {
+            lines.append("  ✗ \(failure.step): \(failure.message)")
+        }
+        if !report.succeeded {
+            lines.append("Run `reconcile plan` to see what is left; it plans only what is still to do.")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

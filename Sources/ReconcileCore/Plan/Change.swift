@@ -1,0 +1,112 @@
+import Foundation
+
+/// What happens to one resource, as Terraform's plans say it.
+public enum Action: String, Codable, Sendable, CaseIterable {
+    case create
+    case update
+    case replace
+    case delete
+    case noop = "no-op"
+
+    public var symbol: String {
+        switch self {
+        case .create: return "+"
+        case .update: return "~"
+        case .replace: return "-/+"
+        case .delete: return "-"
+        case .noop: return " "
+        }
+    }
+}
+
+/// How bad the worst step of a change can be; the plan must say it before anything runs.
+public enum Risk: String, Codable, Sendable, CaseIterable, Comparable {
+    case safe
+    case restart
+    case disruptive
+    case dataLoss = "data-loss"
+
+    public static func < (lhs: Risk, rhs: Risk) -> Bool {
+        allCases.firstIndex(of: lhs) ?? 0 < allCases.firstIndex(of: rhs) ?? 0
+    }
+}
+
+/// Restarts and reloads a change makes necessary; queued on disk before the change runs.
+public enum Trigger: Codable, Sendable, Hashable {
+    case restart(unit: String)
+    case reload(unit: String)
+
+    public var systemctl: SystemctlStep {
+        switch self {
+        case .restart(let unit): return SystemctlStep(.restart, unit)
+        case .reload(let unit): return SystemctlStep(.reload, unit)
+        }
+    }
+}
+
+/// A provider's answer for one resource: pure data.
+public struct ResourcePlan: Sendable, Equatable {
+    public var action: Action
+    public var reasons: [String]
+    public var steps: [Step]
+    public var triggers: [Trigger]
+    /// Changes of other resources that make `triggers` necessary; the triggers are queued before the first of them.
+    public var triggerCauses: [ResourceAddress]
+    public var risk: Risk
+    public var warnings: [String]
+
+    public init(
+        action: Action, reasons: [String] = [], steps: [Step] = [], triggers: [Trigger] = [],
+        triggerCauses: [ResourceAddress] = [], risk: Risk = .safe, warnings: [String] = []
+    ) {
+        self.action = action
+        self.reasons = reasons
+        self.steps = steps
+        self.triggers = triggers
+        self.triggerCauses = triggerCauses
+        self.risk = risk
+        self.warnings = warnings
+    }
+
+    public static let noop = ResourcePlan(action: .noop)
+}
+
+/// One resource's entry in a plan.
+public struct Change: Codable, Sendable, Equatable {
+    public var address: ResourceAddress
+    public var action: Action
+    public var risk: Risk
+    public var reasons: [String]
+    public var warnings: [String]
+    public var steps: [Step]
+    /// Restarts/reloads queued on disk before this change's first step and run at the end of the apply.
+    public var triggers: [Trigger]
+    public var dependsOn: [ResourceAddress]
+    /// `sha256:` of the probed facts this change was planned against; apply refuses if they moved.
+    public var fingerprint: String
+    /// The resource as declared, so a saved plan can re-probe without the manifests.
+    public var desired: JSONValue
+    public var state: ResourceState
+    /// `file:line:column` of the declaration.
+    public var source: String?
+
+    public init(
+        address: ResourceAddress, plan: ResourcePlan, dependsOn: [ResourceAddress], fingerprint: String,
+        desired: JSONValue, state: ResourceState, source: String?
+    ) {
+        self.address = address
+        self.action = plan.action
+        self.risk = plan.risk
+        self.reasons = plan.reasons
+        self.warnings = plan.warnings
+        self.steps = plan.steps
+        self.triggers = plan.triggers
+        self.dependsOn = dependsOn
+        self.fingerprint = fingerprint
+        self.desired = desired
+        self.state = state
+        self.source = source
+    }
+
+    public var hasChanges: Bool { action != .noop }
+}

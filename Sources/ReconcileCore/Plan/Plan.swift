@@ -1,0 +1,95 @@
+import Foundation
+
+/// The versioned plan document: what `plan --json` prints, `--out` saves and `apply FILE` reads.
+public struct Plan: Codable, Sendable, Equatable {
+    public static let currentFormatVersion = 1
+
+    /// Where the observed facts came from.
+    public enum Source: String, Codable, Sendable {
+        case live
+        case facts
+    }
+
+    public struct Summary: Codable, Sendable, Equatable {
+        public var create = 0
+        public var update = 0
+        public var replace = 0
+        public var delete = 0
+        public var noop = 0
+        /// Resources with changes, counted by their risk class.
+        public var risk: [String: Int] = [:]
+
+        public init(changes: [Change]) {
+            for change in changes {
+                switch change.action {
+                case .create: create += 1
+                case .update: update += 1
+                case .replace: replace += 1
+                case .delete: delete += 1
+                case .noop: noop += 1
+                }
+                if change.hasChanges {
+                    risk[change.risk.rawValue, default: 0] += 1
+                }
+            }
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case create, update, replace, delete, risk
+            case noop = "no-op"
+        }
+
+        public var changed: Int { create + update + replace + delete }
+    }
+
+    public var formatVersion: Int
+    public var reconcileVersion: String
+    public var createdAt: String
+    public var host: String
+    public var root: String
+    public var source: Source
+    public var summary: Summary
+    /// Every declared resource in execution order, no-ops included.
+    public var changes: [Change]
+
+    public init(
+        reconcileVersion: String, createdAt: Date, host: String, root: String, source: Source, changes: [Change]
+    ) {
+        self.formatVersion = Self.currentFormatVersion
+        self.reconcileVersion = reconcileVersion
+        self.createdAt = ISO8601DateFormatter().string(from: createdAt)
+        self.host = host
+        self.root = root
+        self.source = source
+        self.summary = Summary(changes: changes)
+        self.changes = changes
+    }
+
+    public var hasChanges: Bool { summary.changed > 0 }
+    public var maximumRisk: Risk? { changes.filter(\.hasChanges).map(\.risk).max() }
+
+    public func jsonData(pretty: Bool = true) throws -> Data {
+        try CanonicalJSON.encode(self, pretty: pretty)
+    }
+
+    /// Reads a saved plan; a different format version is refused rather than guessed at.
+    public static func load(from data: Data, path: String) throws -> Plan {
+        struct Header: Decodable { let formatVersion: Int }
+        let header: Header
+        do {
+            header = try JSONDecoder().decode(Header.self, from: data)
+        } catch {
+            throw ReconcileError.invalidPlanFile(path: path, reason: "not a reconcile plan document (\(error))")
+        }
+        guard header.formatVersion == currentFormatVersion else {
+            throw ReconcileError.invalidPlanFile(
+                path: path,
+                reason: "plan format version \(header.formatVersion) is not supported (this build reads \(currentFormatVersion))")
+        }
+        do {
+            return try JSONDecoder().decode(Plan.self, from: data)
+        } catch {
+            throw ReconcileError.invalidPlanFile(path: path, reason: "\(error)")
+        }
+    }
+}

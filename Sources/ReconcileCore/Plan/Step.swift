@@ -1,0 +1,115 @@
+import Foundation
+
+/// One side effect, described as data; only `Executor` performs it.
+public enum Step: Codable, Sendable, Equatable {
+    case command(CommandStep)
+    case writeFile(WriteFileStep)
+    case setAttributes(SetAttributesStep)
+    case removeFile(RemoveFileStep)
+    case systemctl(SystemctlStep)
+
+    /// What a reviewer reads in the plan.
+    public var summary: String {
+        switch self {
+        case .command(let step): return step.summary
+        case .writeFile(let step):
+            let attributes = [step.mode.map { "mode \(FileMode.format($0))" }, step.owner.map { "owner \($0)" },
+                              step.group.map { "group \($0)" }].compactMap { $0 }
+            let suffix = attributes.isEmpty ? "" : " (\(attributes.joined(separator: ", ")))"
+            return "write \(step.path)\(suffix)"
+        case .setAttributes(let step):
+            let attributes = [step.mode.map { "mode \(FileMode.format($0))" }, step.owner.map { "owner \($0)" },
+                              step.group.map { "group \($0)" }].compactMap { $0 }
+            return "set \(attributes.joined(separator: ", ")) on \(step.path)"
+        case .removeFile(let step):
+            return "remove \(step.path)" + (step.backup ? " (backed up first)" : "")
+        case .systemctl(let step):
+            return "systemctl " + step.arguments.joined(separator: " ")
+        }
+    }
+}
+
+/// A command run by argv, never through a shell.
+public struct CommandStep: Codable, Sendable, Equatable {
+    public var argv: [String]
+    public var environment: [String: String]
+    public var summary: String
+
+    public init(argv: [String], environment: [String: String] = [:], summary: String? = nil) {
+        self.argv = argv
+        self.environment = environment
+        self.summary = summary ?? "run " + argv.map(ShellQuote.quote).joined(separator: " ")
+    }
+}
+
+public struct WriteFileStep: Codable, Sendable, Equatable {
+    /// Host path (before `--root` is applied).
+    public var path: String
+    public var content: Data
+    public var mode: UInt32?
+    public var owner: String?
+    public var group: String?
+    /// Unified diff of old → new, for review; nil when the content is sensitive or binary.
+    public var diff: String?
+    /// Copy the file it replaces into the state dir's backups first.
+    public var backup: Bool
+    /// Whether systemd must re-read unit files after this write.
+    public var needsDaemonReload: Bool
+
+    public init(
+        path: String, content: Data, mode: UInt32? = nil, owner: String? = nil, group: String? = nil,
+        diff: String? = nil, backup: Bool = true, needsDaemonReload: Bool = false
+    ) {
+        self.path = path
+        self.content = content
+        self.mode = mode
+        self.owner = owner
+        self.group = group
+        self.diff = diff
+        self.backup = backup
+        self.needsDaemonReload = needsDaemonReload
+    }
+}
+
+public struct SetAttributesStep: Codable, Sendable, Equatable {
+    public var path: String
+    public var mode: UInt32?
+    public var owner: String?
+    public var group: String?
+
+    public init(path: String, mode: UInt32? = nil, owner: String? = nil, group: String? = nil) {
+        self.path = path
+        self.mode = mode
+        self.owner = owner
+        self.group = group
+    }
+}
+
+public struct RemoveFileStep: Codable, Sendable, Equatable {
+    public var path: String
+    public var backup: Bool
+    public var needsDaemonReload: Bool
+
+    public init(path: String, backup: Bool = true, needsDaemonReload: Bool = false) {
+        self.path = path
+        self.backup = backup
+        self.needsDaemonReload = needsDaemonReload
+    }
+}
+
+/// `systemctl VERB UNIT`; under a staging root only enable/disable make sense and run with `--root`.
+public struct SystemctlStep: Codable, Sendable, Equatable {
+    public enum Verb: String, Codable, Sendable, CaseIterable {
+        case enable, disable, start, stop, restart, reload
+    }
+
+    public var verb: Verb
+    public var unit: String
+
+    public init(_ verb: Verb, _ unit: String) {
+        self.verb = verb
+        self.unit = unit
+    }
+
+    public var arguments: [String] { [verb.rawValue, unit] }
+}

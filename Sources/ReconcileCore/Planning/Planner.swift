@@ -1,0 +1,108 @@
+import Foundation
+
+/// Where observed facts come from: the host itself, or a facts file made on it earlier.
+public enum FactsSource: Sendable {
+    case live(HostContext)
+    case file(FactsDocument, path: String)
+}
+
+/// Probes (batched per kind), diffs, and orders: manifests + host → `Plan`. Never changes the host.
+public struct Planner: Sendable {
+    public let registry: ProviderRegistry
+    public let version: String
+
+    public init(registry: ProviderRegistry, version: String) {
+        self.registry = registry
+        self.version = version
+    }
+
+    /// One probe call per kind, whatever the number of resources.
+    public func observe(_ resources: [Resource], from source: FactsSource) throws -> [ResourceAddress: Observation] {
+        var observations: [ResourceAddress: Observation] = [:]
+        for provider in registry.providers {
+            let ofKind = resources.filter { $0.address.kind == provider.kind }
+            guard !ofKind.isEmpty else { continue }
+            switch source {
+            case .live(let host):
+                let observed = try provider.probe(ofKind, host: host)
+                for (resource, observation) in zip(ofKind, observed) {
+                    observations[resource.address] = observation
+                }
+            case .file(let facts, let path):
+                for resource in ofKind {
+                    guard let json = facts.resources[resource.address.description] else {
+                        throw ReconcileError.invalidFactsFile(
+                            path: path,
+                            reason: "no facts for \(resource.address); run `reconcile facts` on \(facts.host) with these manifests")
+                    }
+                    do {
+                        observations[resource.address] = try provider.observation(from: json)
+                    } catch {
+                        throw ReconcileError.invalidFactsFile(path: path, reason: "facts for \(resource.address): \(error)")
+                    }
+                }
+            }
+        }
+        return observations
+    }
+
+    public func facts(_ resources: [Resource], host: HostContext, hostName: String, now: Date = Date()) throws -> FactsDocument {
+        let observations = try observe(resources, from: .live(host))
+        return FactsDocument(
+            host: hostName, root: host.root.path, probedAt: now,
+            resources: Dictionary(uniqueKeysWithValues: observations.map { ($0.key.description, $0.value.json) }))
+    }
+
+    public func plan(
+        _ resources: [Resource], from source: FactsSource, root: HostRoot, hostName: String, now: Date = Date()
+    ) throws -> Plan {
+        let observations = try observe(resources, from: source)
+        var changing = Set<ResourceAddress>()
+        var changes: [Change] = []
+        var planned: [ResourcePlan] = []
+        let ordered = ExecutionOrder.sort(resources)
+        for resource in ordered {
+            guard let provider = registry.provider(for: resource.address.kind) else {
+                throw ReconcileError.unknownKind(resource.address.kind)
+            }
+            guard let observation = observations[resource.address] else {
+                throw ReconcileError.probeFailed(kind: resource.address.kind, reason: "no facts for \(resource.address)")
+            }
+            let resourcePlan = try provider.plan(
+                resource, observed: observation, context: PlanContext(root: root, changing: changing))
+            if resourcePlan.action != .noop {
+                changing.insert(resource.address)
+            }
+            planned.append(resourcePlan)
+            changes.append(Change(
+                address: resource.address, plan: resourcePlan, dependsOn: resource.dependencies,
+                fingerprint: observation.fingerprint, desired: try CanonicalJSON.value(of: AnyEncodable(resource.spec)),
+                state: resource.meta.state, source: resource.meta.mark?.description))
+        }
+        Self.moveTriggersToCauses(&changes, plans: planned)
+        return Plan(
+            reconcileVersion: version, createdAt: now, host: hostName, root: root.path,
+            source: { if case .file = source { return .facts } else { return .live } }(), changes: changes)
+    }
+
+    /// A restart caused by another resource's change is queued before that change runs,
+    /// so a crash between the two cannot lose it.
+    static func moveTriggersToCauses(_ changes: inout [Change], plans: [ResourcePlan]) {
+        let position = Dictionary(changes.enumerated().map { ($0.element.address, $0.offset) }, uniquingKeysWith: { a, _ in a })
+        for (index, plan) in plans.enumerated() where !plan.triggers.isEmpty {
+            let earliest = plan.triggerCauses.compactMap { position[$0] }.filter { changes[$0].hasChanges }.min()
+            guard let earliest, earliest < index else { continue }
+            changes[index].triggers.removeAll { plan.triggers.contains($0) }
+            for trigger in plan.triggers where !changes[earliest].triggers.contains(trigger) {
+                changes[earliest].triggers.append(trigger)
+            }
+        }
+    }
+}
+
+/// Lets an existential spec go through `JSONEncoder`.
+struct AnyEncodable: Encodable {
+    let value: any Encodable
+    init(_ value: any Encodable) { self.value = value }
+    func encode(to encoder: Encoder) throws { try value.encode(to: encoder) }
+}

@@ -1,0 +1,34 @@
+/// A saved plan is applied only to the host it was made against: every resource is probed again
+/// and its facts must still have the fingerprint recorded in the plan.
+public struct SavedPlanCheck: Sendable {
+    public let registry: ProviderRegistry
+
+    public init(registry: ProviderRegistry) {
+        self.registry = registry
+    }
+
+    public func verify(_ plan: Plan, host: HostContext) throws {
+        guard plan.root == host.root.path else {
+            throw ReconcileError.notAllowed(
+                "the plan was made for root \(plan.root), not \(host.root.path); pass --root \(plan.root) or plan again")
+        }
+        var resources: [Resource] = []
+        for change in plan.changes {
+            guard let provider = registry.provider(for: change.address.kind) else {
+                throw ReconcileError.unknownKind(change.address.kind)
+            }
+            let meta = ResourceMeta(
+                address: change.address, state: change.state,
+                dependsOn: change.dependsOn.map { DependencyReference(address: $0, mark: nil) })
+            resources.append(Resource(meta: meta, spec: try provider.decodeSpec(change.desired)))
+        }
+        let observed = try Planner(registry: registry, version: plan.reconcileVersion).observe(resources, from: .live(host))
+        let moved = plan.changes.compactMap { change -> String? in
+            guard let now = observed[change.address]?.fingerprint, now != change.fingerprint else { return nil }
+            return "\(change.address) changed since the plan was made"
+        }
+        if !moved.isEmpty {
+            throw ReconcileError.stalePlan(details: moved)
+        }
+    }
+}

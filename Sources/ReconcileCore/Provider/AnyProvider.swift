@@ -1,0 +1,115 @@
+/// Observed facts of one resource: the typed value for planning, its JSON for facts files and fingerprints.
+public struct Observation: Sendable {
+    public let value: any Sendable
+    public let json: JSONValue
+    public let fingerprint: String
+
+    public init(value: any Sendable, json: JSONValue) throws {
+        self.value = value
+        self.json = json
+        self.fingerprint = try Fingerprint.of(json)
+    }
+}
+
+/// A provider with its types erased, so the registry can hold every kind side by side.
+public struct AnyProvider: Sendable {
+    public let kind: String
+    public let keys: [String]
+    private let box: any ErasedProvider
+
+    public init<P: ResourceProvider>(_ provider: P) {
+        self.kind = P.kind
+        self.keys = P.keys
+        self.box = ProviderBox(provider: provider)
+    }
+
+    public func decode(_ reader: ObjectReader, context: DecodeContext) -> (any ResourceSpec)? {
+        box.decode(reader, context: context)
+    }
+
+    public func decodeSpec(_ json: JSONValue) throws -> any ResourceSpec {
+        try box.decodeSpec(json)
+    }
+
+    public func validate(_ resources: [Resource]) -> [Diagnostic] {
+        box.validate(resources)
+    }
+
+    public func probe(_ resources: [Resource], host: HostContext) throws -> [Observation] {
+        try box.probe(resources, host: host)
+    }
+
+    public func observation(from json: JSONValue) throws -> Observation {
+        try box.observation(from: json)
+    }
+
+    public func plan(_ resource: Resource, observed: Observation, context: PlanContext) throws -> ResourcePlan {
+        try box.plan(resource, observed: observed, context: context)
+    }
+}
+
+private protocol ErasedProvider: Sendable {
+    func decode(_ reader: ObjectReader, context: DecodeContext) -> (any ResourceSpec)?
+    func decodeSpec(_ json: JSONValue) throws -> any ResourceSpec
+    func validate(_ resources: [Resource]) -> [Diagnostic]
+    func probe(_ resources: [Resource], host: HostContext) throws -> [Observation]
+    func observation(from json: JSONValue) throws -> Observation
+    func plan(_ resource: Resource, observed: Observation, context: PlanContext) throws -> ResourcePlan
+}
+
+private struct ProviderBox<P: ResourceProvider>: ErasedProvider {
+    let provider: P
+
+    func decode(_ reader: ObjectReader, context: DecodeContext) -> (any ResourceSpec)? {
+        provider.decode(reader, context: context)
+    }
+
+    func decodeSpec(_ json: JSONValue) throws -> any ResourceSpec {
+        try CanonicalJSON.decode(P.Spec.self, from: json)
+    }
+
+    func validate(_ resources: [Resource]) -> [Diagnostic] {
+        provider.validate(typed(resources))
+    }
+
+    func probe(_ resources: [Resource], host: HostContext) throws -> [Observation] {
+        let observed = try provider.probe(typed(resources), host: host)
+        guard observed.count == resources.count else {
+            throw ReconcileError.probeFailed(
+                kind: P.kind, reason: "provider returned \(observed.count) observations for \(resources.count) resources")
+        }
+        return try observed.map { try Observation(value: $0, json: CanonicalJSON.value(of: $0)) }
+    }
+
+    func observation(from json: JSONValue) throws -> Observation {
+        try Observation(value: CanonicalJSON.decode(P.Observed.self, from: json), json: json)
+    }
+
+    func plan(_ resource: Resource, observed: Observation, context: PlanContext) throws -> ResourcePlan {
+        guard let spec = resource.spec as? P.Spec, let value = observed.value as? P.Observed else {
+            throw ReconcileError.probeFailed(kind: P.kind, reason: "\(resource.address) has facts of another kind")
+        }
+        return try provider.plan(Declared(meta: resource.meta, spec: spec), observed: value, context: context)
+    }
+
+    /// The registry routes resources by kind, so every spec here is `P.Spec`.
+    private func typed(_ resources: [Resource]) -> [Declared<P.Spec>] {
+        resources.compactMap { resource in
+            (resource.spec as? P.Spec).map { Declared(meta: resource.meta, spec: $0) }
+        }
+    }
+}
+
+/// Every kind this build knows, by name.
+public struct ProviderRegistry: Sendable {
+    public let providers: [AnyProvider]
+    private let byKind: [String: AnyProvider]
+
+    public init(_ providers: [AnyProvider]) {
+        self.providers = providers
+        self.byKind = Dictionary(providers.map { ($0.kind, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    public func provider(for kind: String) -> AnyProvider? { byKind[kind] }
+    public var kinds: [String] { providers.map(\.kind) }
+}

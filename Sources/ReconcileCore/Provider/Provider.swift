@@ -1,0 +1,73 @@
+import Logging
+
+/// What probes may touch: read-only use of the host through injected effects.
+public struct HostContext: Sendable {
+    public let root: HostRoot
+    public let files: any HostFileSystem
+    public let commands: any CommandRunner
+    public let logger: Logger
+
+    public init(files: any HostFileSystem, commands: any CommandRunner, logger: Logger = Logger(label: "reconcile")) {
+        self.root = files.root
+        self.files = files
+        self.commands = commands
+        self.logger = logger
+    }
+}
+
+/// What a provider may know about the rest of the plan while planning one resource.
+public struct PlanContext: Sendable {
+    public let root: HostRoot
+    /// Resources planned before this one (its dependencies among them) that will change.
+    public let changing: Set<ResourceAddress>
+
+    public init(root: HostRoot, changing: Set<ResourceAddress>) {
+        self.root = root
+        self.changing = changing
+    }
+}
+
+/// What decoding may need besides the YAML: the manifest's own folder, for `source:` files.
+public struct DecodeContext: Sendable {
+    public let manifestPath: String
+    public let name: String
+    public let state: ResourceState
+
+    public init(manifestPath: String, name: String, state: ResourceState) {
+        self.manifestPath = manifestPath
+        self.name = name
+        self.state = state
+    }
+
+    /// `source:` paths are relative to the manifest that names them.
+    public func resolveManifestRelative(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        let directory = manifestPath.split(separator: "/", omittingEmptySubsequences: false).dropLast()
+            .joined(separator: "/")
+        return directory.isEmpty ? path : "\(directory)/\(path)"
+    }
+}
+
+/// A resource kind: decode and check manifests, probe the host in one batch, plan changes.
+/// Providers read and plan; they never change the host (the executor does).
+public protocol ResourceProvider: Sendable {
+    associatedtype Spec: ResourceSpec
+    associatedtype Observed: Codable & Sendable & Equatable
+
+    static var kind: String { get }
+    /// Keys this kind accepts besides `kind`, `name`, `state` and `dependsOn`.
+    static var keys: [String] { get }
+
+    /// Reads the kind's keys; problems go to the reader's diagnostics.
+    func decode(_ reader: ObjectReader, context: DecodeContext) -> Spec?
+    /// Checks across all resources of the kind (two Files with one path, say).
+    func validate(_ resources: [Declared<Spec>]) -> [Diagnostic]
+    /// One batched look at the host for all resources of the kind, in the same order.
+    func probe(_ resources: [Declared<Spec>], host: HostContext) throws -> [Observed]
+    /// Pure: desired + observed → change.
+    func plan(_ resource: Declared<Spec>, observed: Observed, context: PlanContext) throws -> ResourcePlan
+}
+
+extension ResourceProvider {
+    public func validate(_ resources: [Declared<Spec>]) -> [Diagnostic] { [] }
+}

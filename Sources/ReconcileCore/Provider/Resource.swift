@@ -1,0 +1,76 @@
+import ReconcileYAML
+
+/// A dependency as written, with where it was written for error messages.
+public struct DependencyReference: Sendable {
+    public let address: ResourceAddress
+    public let mark: Mark?
+
+    public init(address: ResourceAddress, mark: Mark?) {
+        self.address = address
+        self.mark = mark
+    }
+}
+
+/// The keys every kind shares.
+public struct ResourceMeta: Sendable {
+    public let address: ResourceAddress
+    public let state: ResourceState
+    public var dependsOn: [DependencyReference]
+    /// Where the document starts; the anchor for resource-level errors.
+    public let mark: Mark?
+    /// Where the `name:` value is, for duplicate-name errors.
+    public let nameMark: Mark?
+
+    public init(
+        address: ResourceAddress, state: ResourceState = .present, dependsOn: [DependencyReference] = [],
+        mark: Mark? = nil, nameMark: Mark? = nil
+    ) {
+        self.address = address
+        self.state = state
+        self.dependsOn = dependsOn
+        self.mark = mark
+        self.nameMark = nameMark
+    }
+}
+
+/// What a provider's typed spec must offer the engine.
+public protocol ResourceSpec: Codable, Sendable, Equatable {
+    /// Other resources this one needs first, beyond `dependsOn` (for example a unit's `restartOn`).
+    var implicitDependencies: [ResourceAddress] { get }
+}
+
+extension ResourceSpec {
+    public var implicitDependencies: [ResourceAddress] { [] }
+}
+
+/// A declared resource with its typed spec.
+public struct Declared<Spec: ResourceSpec>: Sendable {
+    public let meta: ResourceMeta
+    public let spec: Spec
+
+    public init(meta: ResourceMeta, spec: Spec) {
+        self.meta = meta
+        self.spec = spec
+    }
+
+    public var address: ResourceAddress { meta.address }
+}
+
+/// A declared resource whose spec type only its provider knows.
+public struct Resource: Sendable {
+    public let meta: ResourceMeta
+    public let spec: any ResourceSpec
+
+    public init(meta: ResourceMeta, spec: any ResourceSpec) {
+        self.meta = meta
+        self.spec = spec
+    }
+
+    public var address: ResourceAddress { meta.address }
+
+    /// Explicit `dependsOn` plus what the spec implies, without repeats.
+    public var dependencies: [ResourceAddress] {
+        var seen = Set<ResourceAddress>()
+        return (meta.dependsOn.map(\.address) + spec.implicitDependencies).filter { seen.insert($0).inserted }
+    }
+}

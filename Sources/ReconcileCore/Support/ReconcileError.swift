@@ -1,0 +1,66 @@
+import Foundation
+
+/// Failures outside manifests (manifest problems are `Diagnostic`s); each says what to do next.
+public enum ReconcileError: Error, Sendable, CustomStringConvertible, Equatable {
+    case invalidPlanFile(path: String, reason: String)
+    case invalidFactsFile(path: String, reason: String)
+    case stalePlan(details: [String])
+    case lockHeld(path: String, holder: String)
+    case unknownKind(String)
+    case io(path: String, operation: String, errno: Int32)
+    case commandFailed(CommandFailure)
+    case probeFailed(kind: String, reason: String)
+    case notAllowed(String)
+
+    public var description: String {
+        switch self {
+        case .invalidPlanFile(let path, let reason):
+            return "\(path): cannot read plan: \(reason)"
+        case .invalidFactsFile(let path, let reason):
+            return "\(path): cannot read facts: \(reason)"
+        case .stalePlan(let details):
+            return "stale plan: the host changed since the plan was made; nothing was applied. "
+                + "Run `reconcile plan` again.\n" + details.map { "  - \($0)" }.joined(separator: "\n")
+        case .lockHeld(let path, let holder):
+            return "another apply holds the lock \(path): \(holder)"
+        case .unknownKind(let kind):
+            return "unknown resource kind \"\(kind)\""
+        case .io(let path, let operation, let errno):
+            return "\(operation) \(path): \(String(cString: strerror(errno)))"
+        case .commandFailed(let failure):
+            return failure.description
+        case .probeFailed(let kind, let reason):
+            return "probing \(kind) resources failed: \(reason)"
+        case .notAllowed(let reason):
+            return reason
+        }
+    }
+}
+
+/// A command that did not succeed: argv, exit status and stderr, everything needed to act on it.
+public struct CommandFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    public let argv: [String]
+    public let status: Int32
+    public let stderr: String
+
+    public init(argv: [String], status: Int32, stderr: String) {
+        self.argv = argv
+        self.status = status
+        self.stderr = stderr
+    }
+
+    public var description: String {
+        let command = argv.map(ShellQuote.quote).joined(separator: " ")
+        let trimmed = stderr.trimmingCharacters(in: .whitespacesAndNewlines)
+        return "`\(command)` exited with status \(status)" + (trimmed.isEmpty ? "" : ": \(trimmed)")
+    }
+}
+
+/// Quotes for display only; commands are always run by argv.
+public enum ShellQuote {
+    public static func quote(_ word: String) -> String {
+        let safe = word.allSatisfy { $0.isLetter || $0.isNumber || "-_./=:,+@%".contains($0) }
+        if safe && !word.isEmpty { return word }
+        return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}

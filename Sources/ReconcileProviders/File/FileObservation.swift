@@ -1,0 +1,53 @@
+import Foundation
+import ReconcileCore
+
+/// What is at a path now; shared by every provider that manages files.
+public struct FileObservation: Codable, Sendable, Equatable {
+    public var exists: Bool
+    public var type: FileStatus.FileType?
+    public var mode: UInt32?
+    public var uid: UInt32?
+    public var owner: String?
+    public var gid: UInt32?
+    public var group: String?
+    public var size: Int64?
+    public var sha256: String?
+    /// The text itself when small and UTF-8, so plans from a facts file can still show diffs.
+    public var text: String?
+
+    public static let missing = FileObservation(exists: false)
+    /// Larger files are compared by hash only.
+    public static let textLimit = 256 * 1024
+
+    public init(
+        exists: Bool, type: FileStatus.FileType? = nil, mode: UInt32? = nil, uid: UInt32? = nil, owner: String? = nil,
+        gid: UInt32? = nil, group: String? = nil, size: Int64? = nil, sha256: String? = nil, text: String? = nil
+    ) {
+        self.exists = exists
+        self.type = type
+        self.mode = mode
+        self.uid = uid
+        self.owner = owner
+        self.gid = gid
+        self.group = group
+        self.size = size
+        self.sha256 = sha256
+        self.text = text
+    }
+
+    /// A stat and, for regular files, one read.
+    public static func probe(_ path: String, files: any HostFileSystem) throws -> FileObservation {
+        guard let status = try files.status(path) else { return .missing }
+        var observation = FileObservation(
+            exists: true, type: status.type, mode: status.mode, uid: status.uid, owner: Accounts.userName(status.uid),
+            gid: status.gid, group: Accounts.groupName(status.gid), size: status.size)
+        if status.type == .file {
+            let content = try files.read(path)
+            observation.sha256 = Fingerprint.sha256(content)
+            if content.count <= textLimit, let text = String(data: content, encoding: .utf8) {
+                observation.text = text
+            }
+        }
+        return observation
+    }
+}

@@ -1,0 +1,55 @@
+import ReconcileCore
+
+/// Manages one file: content, mode, owner, group; written atomically, backed up before replacing.
+public struct FileProvider: ResourceProvider {
+    public typealias Spec = FileSpec
+    public typealias Observed = FileObservation
+
+    public static let kind = "File"
+    public static let keys = FileSpec.keys
+
+    public init() {}
+
+    public func decode(_ reader: ObjectReader, context: DecodeContext) -> FileSpec? {
+        FileSpec.decode(reader, context: context)
+    }
+
+    public func validate(_ resources: [Declared<FileSpec>]) -> [Diagnostic] {
+        PathClaims.conflicts(resources.map { ($0.spec.path, $0.meta) })
+    }
+
+    public func probe(_ resources: [Declared<FileSpec>], host: HostContext) throws -> [FileObservation] {
+        try resources.map { try FileObservation.probe($0.spec.path, files: host.files) }
+    }
+
+    public func plan(_ resource: Declared<FileSpec>, observed: FileObservation, context: PlanContext) throws -> ResourcePlan {
+        let spec = resource.spec
+        guard resource.meta.state == .present, let content = spec.content else {
+            guard observed.exists else { return .noop }
+            return ResourcePlan(
+                action: .delete, reasons: ["state is absent and \(spec.path) exists"],
+                steps: [.removeFile(RemoveFileStep(path: spec.path, backup: true))], risk: .disruptive)
+        }
+        let file = ManagedFile(path: spec.path, content: content, mode: spec.mode, owner: spec.owner, group: spec.group)
+        let outcome = try file.plan(against: observed)
+        return ResourcePlan(action: outcome.action, reasons: outcome.reasons, steps: outcome.steps)
+    }
+}
+
+/// Two resources may not manage one path.
+enum PathClaims {
+    static func conflicts(_ claims: [(path: String, meta: ResourceMeta)]) -> [Diagnostic] {
+        var first: [String: ResourceMeta] = [:]
+        var diagnostics: [Diagnostic] = []
+        for (path, meta) in claims {
+            if let earlier = first[path] {
+                diagnostics.append(.error(
+                    at: meta.mark, keyPath: "path", "\(path) is already managed by \(earlier.address)",
+                    notes: earlier.mark.map { [.init(mark: $0, message: "\(earlier.address) declared here")] } ?? []))
+            } else {
+                first[path] = meta
+            }
+        }
+        return diagnostics
+    }
+}

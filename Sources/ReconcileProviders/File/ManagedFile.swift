@@ -1,0 +1,101 @@
+import Foundation
+import ReconcileCore
+
+/// A file as some resource wants it; `plan` is the diff every file-managing provider shares.
+public struct ManagedFile: Sendable, Equatable {
+    public var path: String
+    public var content: Data
+    public var mode: UInt32?
+    public var owner: String?
+    public var group: String?
+    /// Unit files need systemd to re-read them after a write.
+    public var needsDaemonReload = false
+    /// Keep the content out of plans, logs and diffs.
+    public var sensitive = false
+
+    public init(path: String, content: Data, mode: UInt32? = nil, owner: String? = nil, group: String? = nil) {
+        self.path = path
+        self.content = content
+        self.mode = mode
+        self.owner = owner
+        self.group = group
+    }
+
+    public struct Outcome: Sendable, Equatable {
+        public var action: Action
+        public var reasons: [String] = []
+        public var steps: [Step] = []
+        /// Whether the bytes change (as opposed to attributes only).
+        public var contentChanges = false
+    }
+
+    public func plan(against observed: FileObservation) throws -> Outcome {
+        guard observed.exists else {
+            return Outcome(
+                action: .create, reasons: ["\(path) does not exist"],
+                steps: [.writeFile(write(diffAgainst: ""))], contentChanges: true)
+        }
+        guard observed.type == .file else {
+            throw ReconcileError.notAllowed(
+                "\(path) is a \(observed.type?.rawValue ?? "special file"), not a regular file; refusing to replace it")
+        }
+        var outcome = Outcome(action: .noop)
+        let wanted = Fingerprint.sha256(content)
+        if observed.sha256 != wanted {
+            outcome.action = .update
+            outcome.contentChanges = true
+            outcome.reasons.append(
+                "content differs (sha256 \(Self.short(observed.sha256)) → \(Self.short(wanted)))")
+            outcome.steps.append(.writeFile(write(diffAgainst: observed.text)))
+            return outcome
+        }
+        let attributes = attributeChanges(observed)
+        if !attributes.reasons.isEmpty {
+            outcome.action = .update
+            outcome.reasons = attributes.reasons
+            outcome.steps.append(.setAttributes(attributes.step))
+        }
+        return outcome
+    }
+
+    /// Writes carry every attribute, so a content change fixes mode and ownership too.
+    private func write(diffAgainst old: String?) -> WriteFileStep {
+        var diff: String?
+        if sensitive {
+            diff = nil
+        } else if let new = String(data: content, encoding: .utf8), let old {
+            diff = UnifiedDiff.make(old: old, new: new, oldLabel: path, newLabel: "\(path) (planned)")
+        }
+        return WriteFileStep(
+            path: path, content: content, mode: mode, owner: owner, group: group, diff: diff,
+            backup: true, needsDaemonReload: needsDaemonReload)
+    }
+
+    private func attributeChanges(_ observed: FileObservation) -> (reasons: [String], step: SetAttributesStep) {
+        var reasons: [String] = []
+        var step = SetAttributesStep(path: path)
+        if let mode, mode != observed.mode {
+            reasons.append("mode \(observed.mode.map(FileMode.format) ?? "?") → \(FileMode.format(mode))")
+            step.mode = mode
+        }
+        if let owner, !Self.same(owner, name: observed.owner, id: observed.uid) {
+            reasons.append("owner \(observed.owner ?? "?") → \(owner)")
+            step.owner = owner
+        }
+        if let group, !Self.same(group, name: observed.group, id: observed.gid) {
+            reasons.append("group \(observed.group ?? "?") → \(group)")
+            step.group = group
+        }
+        return (reasons, step)
+    }
+
+    /// Owners may be written as names or numbers.
+    static func same(_ wanted: String, name: String?, id: UInt32?) -> Bool {
+        if let number = UInt32(wanted) { return number == id }
+        return wanted == name
+    }
+
+    static func short(_ digest: String?) -> String {
+        digest.map { String($0.prefix(12)) } ?? "none"
+    }
+}

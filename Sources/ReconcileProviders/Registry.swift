@@ -1,0 +1,9 @@
+import ReconcileCore
+
+/// Every kind this build knows. A new provider is a folder and one line here.
+public enum Providers {
+    public static let registry = ProviderRegistry([
+        AnyProvider(FileProvider()),
+        AnyProvider(SystemdUnitProvider()),
+    ])
+}

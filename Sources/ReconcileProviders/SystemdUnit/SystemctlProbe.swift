@@ -1,0 +1,65 @@
+import ReconcileCore
+
+/// Asks systemd about many units in one process: `systemctl show` live, `systemctl --root is-enabled` when staged.
+enum SystemctlProbe {
+    static let properties = ["Id", "LoadState", "ActiveState", "SubState", "UnitFileState"]
+
+    struct UnitState: Equatable {
+        var unitFileState: String?
+        var activeState: String?
+        var subState: String?
+    }
+
+    static func showArgv(_ units: [String]) -> [String] {
+        ["systemctl", "show", "--no-pager", "--property=" + properties.joined(separator: ",")] + ["--"] + units
+    }
+
+    /// `systemctl show` prints one block of `Key=value` lines per unit, in argument order, blank-line separated.
+    static func parseShow(_ output: String, units: [String]) throws -> [String: UnitState] {
+        let blocks = output.split(separator: "\n", omittingEmptySubsequences: false)
+            .split(separator: "", omittingEmptySubsequences: true)
+        guard blocks.count == units.count else {
+            throw ReconcileError.probeFailed(
+                kind: "SystemdUnit", reason: "systemctl show returned \(blocks.count) blocks for \(units.count) units")
+        }
+        var result: [String: UnitState] = [:]
+        for (unit, block) in zip(units, blocks) {
+            var values: [String: String] = [:]
+            for line in block {
+                guard let equals = line.firstIndex(of: "=") else { continue }
+                values[String(line[..<equals])] = String(line[line.index(after: equals)...])
+            }
+            result[unit] = UnitState(
+                unitFileState: values["UnitFileState"].flatMap { $0.isEmpty ? nil : $0 },
+                activeState: values["ActiveState"], subState: values["SubState"])
+        }
+        return result
+    }
+
+    static func live(_ units: [String], commands: any CommandRunner) throws -> [String: UnitState] {
+        guard !units.isEmpty else { return [:] }
+        let argv = showArgv(units)
+        let result = try commands.run(Command(argv))
+        guard result.status == 0 else {
+            throw ReconcileError.probeFailed(
+                kind: "SystemdUnit",
+                reason: CommandFailure(argv: argv, status: result.status, stderr: result.stderrText).description
+                    + " (is systemd running? use --root DIR to stage, or --facts FILE)")
+        }
+        return try parseShow(result.stdoutText, units: units)
+    }
+
+    /// Only for units whose file exists: `is-enabled` stops at the first missing one.
+    static func staged(_ units: [String], root: HostRoot, commands: any CommandRunner) throws -> [String: UnitState] {
+        guard !units.isEmpty else { return [:] }
+        let argv = ["systemctl", "--root=\(root.path)", "is-enabled", "--"] + units
+        let result = try commands.run(Command(argv))
+        let lines = result.stdoutText.split(separator: "\n").map(String.init)
+        guard lines.count == units.count else {
+            throw ReconcileError.probeFailed(
+                kind: "SystemdUnit",
+                reason: CommandFailure(argv: argv, status: result.status, stderr: result.stderrText).description)
+        }
+        return Dictionary(uniqueKeysWithValues: zip(units, lines.map { UnitState(unitFileState: $0) }))
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import ReconcileCore
+
+/// `kind: SystemdUnit`: a unit file under /etc/systemd/system, whether it is enabled and running,
+/// and what else makes it restart.
+public struct UnitSpec: ResourceSpec {
+    public var unit: String
+    public var content: String?
+    public var enabled: Bool?
+    public var active: Bool?
+    /// Resources whose changes restart this unit (its "declared inputs").
+    public var restartOn: [ResourceAddress]
+
+    public var path: String { "/etc/systemd/system/\(unit)" }
+    public var implicitDependencies: [ResourceAddress] { restartOn }
+}
+
+extension UnitSpec {
+    static let keys = ["content", "enabled", "active", "restartOn"]
+    static let unitTypes = ["service", "socket", "timer", "target", "path", "mount", "automount", "swap", "slice"]
+
+    static func decode(_ reader: ObjectReader, context: DecodeContext) -> UnitSpec? {
+        let name = context.name
+        let suffix = name.split(separator: ".").last.map(String.init) ?? ""
+        let nameIsValid = name.contains(".") && unitTypes.contains(suffix)
+            && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || ":-_.\\@".contains($0)) }
+        if !nameIsValid {
+            reader.error("name", "\"\(name)\" is not a unit file name (like \"backup.service\"; types: \(unitTypes.joined(separator: ", ")))")
+        }
+        let content = context.state == .present ? reader.string("content", required: true) : nil
+        let enabled = reader.bool("enabled")
+        let active = reader.bool("active")
+        if enabled == true, let content, !content.split(separator: "\n").contains(where: { $0.trimmingCharacters(in: .whitespaces) == "[Install]" }) {
+            reader.error("enabled", "enabled: true needs an [Install] section (for example WantedBy=multi-user.target) in content")
+        }
+        if context.state == .absent, active == true || enabled == true {
+            reader.error(active == true ? "active" : "enabled", "a unit with state: absent cannot be enabled or active")
+        }
+        var restartOn: [ResourceAddress] = []
+        for (index, (text, node)) in (reader.stringList("restartOn") ?? []).enumerated() {
+            guard let address = ResourceAddress(parsing: text) else {
+                reader.error(at: node, keyPath: "restartOn[\(index)]", "\"\(text)\" is not a Kind/name address")
+                continue
+            }
+            restartOn.append(address)
+        }
+        guard nameIsValid else { return nil }
+        return UnitSpec(unit: name, content: content, enabled: enabled, active: active, restartOn: restartOn)
+    }
+}

@@ -1,0 +1,68 @@
+/// The text of a manifest kept for error output, split into lines the way
+/// libyaml counts them so a `Mark` finds the right line and column.
+public struct SourceText: Sendable {
+    public let path: String
+    private let lines: [[Unicode.Scalar]]
+
+    public init(path: String, text: String) {
+        self.path = path
+        var lines: [[Unicode.Scalar]] = []
+        var current: [Unicode.Scalar] = []
+        var previousWasCR = false
+        var scalars = Substring(text).unicodeScalars
+        if scalars.first == "\u{FEFF}" { scalars = scalars.dropFirst() }
+        for scalar in scalars {
+            if scalar == "\n", previousWasCR {
+                previousWasCR = false
+                continue
+            }
+            previousWasCR = scalar == "\r"
+            switch scalar {
+            case "\n", "\r", "\u{85}", "\u{2028}", "\u{2029}":
+                lines.append(current)
+                current = []
+            default:
+                current.append(scalar)
+            }
+        }
+        lines.append(current)
+        self.lines = lines
+    }
+
+    /// Line `number` (1-based) without its line break, nil if out of range.
+    /// A file ending in a newline has a final empty line, where end-of-input
+    /// errors point.
+    public func line(_ number: Int) -> String? {
+        guard number >= 1, number <= lines.count else { return nil }
+        var text = ""
+        text.unicodeScalars.append(contentsOf: lines[number - 1])
+        return text
+    }
+
+    /// A caret snippet for error output, e.g.
+    ///
+    ///     3 |   mode: writebak
+    ///       |         ^~~~~~~~
+    ///
+    /// `length` is the number of characters to underline (1 → just `^`),
+    /// clipped to the end of the line. Tabs before the column are kept in the
+    /// padding so the caret lines up in a terminal. Empty if the line is out
+    /// of range.
+    public func snippet(at mark: Mark, length: Int = 1) -> String {
+        guard mark.line >= 1, mark.line <= lines.count else { return "" }
+        let scalars = lines[mark.line - 1]
+        let startIndex = max(mark.column - 1, 0)
+        var text = ""
+        text.unicodeScalars.append(contentsOf: scalars)
+        var padding = ""
+        for offset in 0..<startIndex {
+            padding += offset < scalars.count && scalars[offset] == "\t" ? "\t" : " "
+        }
+        let available = max(scalars.count - startIndex, 1)
+        let underline = min(max(length, 1), available)
+        let number = String(mark.line)
+        let gutter = String(repeating: " ", count: number.count)
+        let body = text.isEmpty ? "" : " " + text
+        return "\(number) |\(body)\n\(gutter) | \(padding)^" + String(repeating: "~", count: underline - 1)
+    }
+}

@@ -1,0 +1,83 @@
+/// Entry point: bytes in, documents and errors out.
+public enum YAMLLoader {
+    /// Parses every document of a stream. Never throws and never crashes:
+    /// problems come back as errors, as many as can honestly be found (after
+    /// a libyaml syntax error parsing stops, so that one is the last).
+    ///
+    /// Parsing also stops at the first collection nested deeper than
+    /// `limits.maxDepth`. Documents are returned only when finished; when `errors`
+    /// is non-empty their content is best-effort (rejected entries dropped,
+    /// bad aliases replaced by null) and should not be applied.
+    public static func load(
+        bytes: [UInt8], path: String, limits: YAMLLimits = .init()
+    ) -> (documents: [YAMLDocument], errors: [YAMLError]) {
+        if let encodingError = UTF8Check.check(bytes, path: path) {
+            return ([], [encodingError])
+        }
+        guard let parser = EventParser(bytes: bytes) else {
+            return ([], [YAMLError(mark: Mark(file: path, line: 1, column: 1), message: "out of memory creating the YAML parser")])
+        }
+        var composer = Composer(path: path, limits: limits)
+        while !composer.stopped, let result = parser.next() {
+            switch result {
+            case .success(let event):
+                composer.handle(event)
+            case .failure(let failure):
+                composer.errors.append(error(for: failure, bytes: bytes, path: path))
+            }
+        }
+        return (composer.documents, composer.errors)
+    }
+
+    /// Same as `load(bytes:)`; a `String` is already valid Unicode.
+    public static func load(
+        text: String, path: String, limits: YAMLLimits = .init()
+    ) -> (documents: [YAMLDocument], errors: [YAMLError]) {
+        load(bytes: Array(text.utf8), path: path, limits: limits)
+    }
+
+    static let tabMessage = "tab character used for indentation; YAML requires spaces"
+
+    /// libyaml's problems that, when they point at a tab, mean tab indentation.
+    private static let tabProblems: Set<String> = [
+        "found character that cannot start any token",
+        "found a tab character that violates indentation",
+    ]
+
+    /// Translates libyaml's failure into a user-facing error: 1-based mark,
+    /// a clearer message for tabs, libyaml's context kept otherwise.
+    private static func error(for failure: ParserFailure, bytes: [UInt8], path: String) -> YAMLError {
+        switch failure.location {
+        case .byteOffset(let offset):
+            let position = UTF8Check.position(ofByteOffset: offset, in: bytes)
+            var message = failure.problem
+            if failure.value >= 0 {
+                message += " (found U+" + String(failure.value, radix: 16, uppercase: true).leftPadded(to: 4) + ")"
+            }
+            return YAMLError(mark: Mark(file: path, line: position.line, column: position.column), message: message)
+        case .mark(let line, let column):
+            let mark = Mark(file: path, line: line + 1, column: column + 1)
+            if tabProblems.contains(failure.problem), character(at: mark, in: bytes, path: path) == "\t" {
+                return YAMLError(mark: mark, message: tabMessage)
+            }
+            var message = failure.problem
+            if let context = failure.context {
+                message += " (\(context.text) at line \(context.line + 1), column \(context.column + 1))"
+            }
+            return YAMLError(mark: mark, message: message)
+        }
+    }
+
+    private static func character(at mark: Mark, in bytes: [UInt8], path: String) -> Unicode.Scalar? {
+        let source = SourceText(path: path, text: String(decoding: bytes, as: UTF8.self))
+        guard let line = source.line(mark.line) else { return nil }
+        let scalars = Array(line.unicodeScalars)
+        return mark.column >= 1 && mark.column <= scalars.count ? scalars[mark.column - 1] : nil
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}
