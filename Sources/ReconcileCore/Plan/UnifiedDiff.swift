@@ -55,7 +55,8 @@ public enum UnifiedDiff {
         var found = false
         for d in 0...maximum {
             if d > maximumEdits { return nil }
-            trace.append(frontier)
+            // Only diagonals -d…d matter at this depth: keeps memory O(D²), not O(D·(N+M)).
+            trace.append(Array(frontier[(maximum - d)...(maximum + d)]))
             for k in stride(from: -d, through: d, by: 2) {
                 var x: Int
                 if k == -d || (k != d && frontier[maximum + k - 1] < frontier[maximum + k + 1]) {
@@ -83,8 +84,8 @@ public enum UnifiedDiff {
         for d in stride(from: trace.count - 1, through: 0, by: -1) {
             let v = trace[d]
             let k = x - y
-            let previousK = (k == -d || (k != d && v[maximum + k - 1] < v[maximum + k + 1])) ? k + 1 : k - 1
-            let previousX = d == 0 ? 0 : v[maximum + previousK]
+            let previousK = (k == -d || (k != d && v[k - 1 + d] < v[k + 1 + d])) ? k + 1 : k - 1
+            let previousX = d == 0 ? 0 : v[previousK + d]
             let previousY = previousX - previousK
             while x > previousX && y > previousY {
                 x -= 1

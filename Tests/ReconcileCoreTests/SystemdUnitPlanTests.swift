@@ -1,0 +1,120 @@
+import Foundation
+import ReconcileCore
+@testable import ReconcileProviders
+import Testing
+
+/// The unit planner is pure: these feed it observations and read the plan.
+@Suite struct SystemdUnitPlanTests {
+    static let content = "[Service]\nExecStart=/bin/sleep infinity\n[Install]\nWantedBy=multi-user.target\n"
+    let provider = SystemdUnitProvider()
+    let live = HostRoot("/")
+
+    func declared(_ spec: UnitSpec, state: ResourceState = .present) -> Declared<UnitSpec> {
+        Declared(meta: ResourceMeta(address: ResourceAddress(kind: "SystemdUnit", name: spec.unit), state: state), spec: spec)
+    }
+
+    func spec(content: String = content, enabled: Bool? = true, active: Bool? = true, restartOn: [ResourceAddress] = []) -> UnitSpec {
+        UnitSpec(unit: "app.service", content: content, enabled: enabled, active: active, restartOn: restartOn)
+    }
+
+    func observed(content: String?, fileState: String?, active: String?) -> UnitObservation {
+        let file = content.map {
+            FileObservation(exists: true, type: .file, mode: 0o644, uid: 0, owner: "root", gid: 0, group: "root",
+                            size: Int64($0.utf8.count), sha256: Fingerprint.sha256(Data($0.utf8)), text: $0)
+        } ?? .missing
+        return UnitObservation(file: file, unitFileState: fileState, activeState: active, subState: nil)
+    }
+
+    @Test func newUnitIsWrittenEnabledAndStartedWithoutRestart() throws {
+        let plan = try provider.plan(declared(spec()), observed: observed(content: nil, fileState: nil, active: "inactive"),
+                                     context: PlanContext(root: live, changing: []))
+        #expect(plan.action == .create)
+        #expect(plan.steps.map(\.summary) == [
+            "write /etc/systemd/system/app.service (mode 0644)", "systemctl enable app.service", "systemctl start app.service",
+        ])
+        #expect(plan.triggers.isEmpty)
+        if case .writeFile(let write) = plan.steps.first {
+            #expect(write.needsDaemonReload)
+        }
+    }
+
+    @Test func changedFileOfRunningUnitQueuesOneRestart() throws {
+        let plan = try provider.plan(declared(spec()), observed: observed(content: "old", fileState: "enabled", active: "active"),
+                                     context: PlanContext(root: live, changing: []))
+        #expect(plan.action == .update)
+        #expect(plan.triggers == [.restart(unit: "app.service")])
+        #expect(plan.risk == .restart)
+        #expect(plan.steps.count == 1)
+    }
+
+    @Test func unchangedRunningUnitIsNotTouched() throws {
+        let plan = try provider.plan(declared(spec()), observed: observed(content: Self.content, fileState: "enabled", active: "active"),
+                                     context: PlanContext(root: live, changing: []))
+        #expect(plan == .noop)
+    }
+
+    @Test func changedInputRestartsAndNamesTheCause() throws {
+        let input = ResourceAddress(kind: "File", name: "app-conf")
+        let plan = try provider.plan(
+            declared(spec(restartOn: [input])), observed: observed(content: Self.content, fileState: "enabled", active: "active"),
+            context: PlanContext(root: live, changing: [input]))
+        #expect(plan.triggers == [.restart(unit: "app.service")])
+        #expect(plan.triggerCauses == [input])
+        #expect(plan.reasons == ["restart, since File/app-conf changed"])
+    }
+
+    @Test func stoppingIsDisruptive() throws {
+        let plan = try provider.plan(declared(spec(active: false)), observed: observed(content: Self.content, fileState: "enabled", active: "active"),
+                                     context: PlanContext(root: live, changing: []))
+        #expect(plan.steps.map(\.summary) == ["systemctl stop app.service"])
+        #expect(plan.risk == .disruptive)
+    }
+
+    @Test func absentStopsDisablesAndRemoves() throws {
+        let plan = try provider.plan(declared(spec(enabled: nil, active: nil), state: .absent),
+                                     observed: observed(content: Self.content, fileState: "enabled", active: "active"),
+                                     context: PlanContext(root: live, changing: []))
+        #expect(plan.action == .delete)
+        #expect(plan.steps.map(\.summary) == [
+            "systemctl stop app.service", "systemctl disable app.service",
+            "remove /etc/systemd/system/app.service (backed up first)",
+        ])
+    }
+
+    @Test func stagedRootLeavesActivityAloneAndSaysSo() throws {
+        let plan = try provider.plan(declared(spec()), observed: observed(content: Self.content, fileState: "enabled", active: nil),
+                                     context: PlanContext(root: HostRoot("/tmp/stage"), changing: []))
+        #expect(plan.action == .noop)
+        #expect(plan.warnings.count == 1)
+    }
+
+    @Test func restartCausedByAnInputIsQueuedBeforeThatInputChanges() throws {
+        let stage = Stage()
+        try stage.directory.write("etc/systemd/system/app.service", Self.content)
+        try stage.directory.write("etc/app.conf", "old\n")
+        let loaded = loadManifest("""
+            kind: File
+            name: app-conf
+            path: /etc/app.conf
+            content: "new\\n"
+            ---
+            kind: SystemdUnit
+            name: app.service
+            content: \(String(reflecting: Self.content))
+            restartOn: [File/app-conf]
+            """)
+        // Observations as a live host would give them, with the unit running.
+        let planner = Planner(registry: Providers.registry, version: "test")
+        var facts = try planner.facts(loaded.resources, host: HostContext(files: stage.files, commands: RecordedRunner(
+            [["systemctl", "--root=\(stage.directory.path)", "is-enabled", "--", "app.service"]: CommandResult(status: 0, stdout: Data("enabled\n".utf8))])),
+            hostName: "h")
+        facts.root = "/"
+        if case .object(var unit)? = facts.resources["SystemdUnit/app.service"] {
+            unit["activeState"] = .string("active")
+            facts.resources["SystemdUnit/app.service"] = .object(unit)
+        }
+        let plan = try planner.plan(loaded.resources, from: .file(facts, path: "facts.json"), root: live, hostName: "h")
+        #expect(plan.changes.map(\.triggers) == [[.restart(unit: "app.service")], []])
+        #expect(plan.changes.map(\.action) == [.update, .update])
+    }
+}
