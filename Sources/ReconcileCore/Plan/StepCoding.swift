@@ -1,0 +1,74 @@
+/// Steps and triggers in JSON carry a `type`/`action` field beside their own fields,
+/// so plan consumers need no knowledge of Swift's enum encoding.
+extension Step {
+    private enum Kind: String, Codable {
+        case command, writeFile, setAttributes, removeFile, systemctl
+    }
+
+    private enum TypeKey: String, CodingKey {
+        case type
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: TypeKey.self)
+        switch try container.decode(Kind.self, forKey: .type) {
+        case .command: self = .command(try CommandStep(from: decoder))
+        case .writeFile: self = .writeFile(try WriteFileStep(from: decoder))
+        case .setAttributes: self = .setAttributes(try SetAttributesStep(from: decoder))
+        case .removeFile: self = .removeFile(try RemoveFileStep(from: decoder))
+        case .systemctl: self = .systemctl(try SystemctlStep(from: decoder))
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: TypeKey.self)
+        switch self {
+        case .command(let step):
+            try container.encode(Kind.command, forKey: .type)
+            try step.encode(to: encoder)
+        case .writeFile(let step):
+            try container.encode(Kind.writeFile, forKey: .type)
+            try step.encode(to: encoder)
+        case .setAttributes(let step):
+            try container.encode(Kind.setAttributes, forKey: .type)
+            try step.encode(to: encoder)
+        case .removeFile(let step):
+            try container.encode(Kind.removeFile, forKey: .type)
+            try step.encode(to: encoder)
+        case .systemctl(let step):
+            try container.encode(Kind.systemctl, forKey: .type)
+            try step.encode(to: encoder)
+        }
+    }
+}
+
+extension Trigger {
+    private enum Keys: String, CodingKey {
+        case action, unit
+    }
+
+    private enum Verb: String, Codable {
+        case restart, reload
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: Keys.self)
+        let unit = try container.decode(String.self, forKey: .unit)
+        switch try container.decode(Verb.self, forKey: .action) {
+        case .restart: self = .restart(unit: unit)
+        case .reload: self = .reload(unit: unit)
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: Keys.self)
+        switch self {
+        case .restart(let unit):
+            try container.encode(Verb.restart, forKey: .action)
+            try container.encode(unit, forKey: .unit)
+        case .reload(let unit):
+            try container.encode(Verb.reload, forKey: .action)
+            try container.encode(unit, forKey: .unit)
+        }
+    }
+}

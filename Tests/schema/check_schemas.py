@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""Checks schemas/ against the Swift validator and the binary's JSON output.
+
+Every example manifest must satisfy both `reconcile validate` and manifest.schema.json; a set of
+broken documents must be refused by both; plans and facts the binary prints must match
+plan.schema.json and facts.schema.json. Usage: check_schemas.py PATH/TO/reconcile
+"""
+import glob
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import yaml
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BINARY = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, ".build/debug/reconcile"))
+results = {"passed": 0, "failed": 0}
+
+
+def check(name, condition, detail=""):
+    results["passed" if condition else "failed"] += 1
+    print(("ok - " if condition else "not ok - ") + name + ("" if condition else f"\n    {detail}"))
+
+
+def load_schemas():
+    registry = Registry()
+    schemas = {}
+    for path in glob.glob(os.path.join(ROOT, "schemas", "**", "*.json"), recursive=True):
+        with open(path) as handle:
+            schema = json.load(handle)
+        Draft202012Validator.check_schema(schema)
+        registry = registry.with_resource(schema["$id"], Resource.from_contents(schema))
+        schemas[os.path.relpath(path, os.path.join(ROOT, "schemas"))] = schema
+    return registry, schemas
+
+
+REGISTRY, SCHEMAS = load_schemas()
+
+
+def validator(name):
+    return Draft202012Validator(SCHEMAS[name], registry=REGISTRY)
+
+
+def schema_errors(name, instance):
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator(name).iter_errors(instance)]
+
+
+def run(*args):
+    return subprocess.run([BINARY, *args], capture_output=True, text=True)
+
+
+def example_manifests():
+    manifests = os.path.join(ROOT, "manifests")
+    for path in sorted(glob.glob(os.path.join(manifests, "**", "*.y*ml"), recursive=True)):
+        with open(path) as handle:
+            for index, document in enumerate(yaml.safe_load_all(handle)):
+                yield f"{os.path.relpath(path, ROOT)}#{index}", document
+
+
+for label, document in example_manifests():
+    errors = schema_errors("manifest.schema.json", document)
+    check(f"schema accepts {label}", not errors, errors)
+result = run("validate", os.path.join(ROOT, "manifests"))
+check("reconcile validate accepts manifests/", result.returncode == 0, result.stderr)
+
+# Both the Swift validator and the schema must refuse each of these.
+BROKEN = {
+    "unknown key": "kind: File\nname: a\npath: /a\ncontent: x\ncontnt: y\n",
+    "relative path": "kind: File\nname: a\npath: etc/a\ncontent: x\n",
+    "dot-dot path": "kind: File\nname: a\npath: /etc/../a\ncontent: x\n",
+    "content and source": "kind: File\nname: a\npath: /a\ncontent: x\nsource: y\n",
+    "no content": "kind: File\nname: a\npath: /a\n",
+    "bad mode": "kind: File\nname: a\npath: /a\ncontent: x\nmode: \"0999\"\n",
+    "bad state": "kind: File\nname: a\npath: /a\ncontent: x\nstate: gone\n",
+    "unit without suffix": "kind: SystemdUnit\nname: backup\ncontent: x\n",
+    "unit without content": "kind: SystemdUnit\nname: a.service\n",
+    "absent unit enabled": "kind: SystemdUnit\nname: a.service\nstate: absent\nenabled: true\n",
+    "enabled not boolean": "kind: SystemdUnit\nname: a.service\ncontent: x\nenabled: maybe\n",
+    "unknown kind": "kind: Fiel\nname: a\n",
+    "bad dependsOn": "kind: File\nname: a\npath: /a\ncontent: x\ndependsOn: [nothing]\n",
+}
+GOOD = {
+    "absent file without content": "kind: File\nname: a\npath: /a\nstate: absent\n",
+    "absent unit": "kind: SystemdUnit\nname: a.service\nstate: absent\n",
+    "unit with restartOn": "kind: File\nname: c\npath: /c\ncontent: x\n---\n"
+                           "kind: SystemdUnit\nname: a.service\ncontent: x\nrestartOn: [File/c]\n",
+}
+with tempfile.TemporaryDirectory() as scratch:
+    for name, text in {**BROKEN, **GOOD}.items():
+        path = os.path.join(scratch, "case.yaml")
+        with open(path, "w") as handle:
+            handle.write(text)
+        swift_ok = run("validate", path).returncode == 0
+        schema_ok = all(not schema_errors("manifest.schema.json", d) for d in yaml.safe_load_all(text))
+        expected = name in GOOD
+        check(f"{'accepts' if expected else 'refuses'} {name}: validator and schema agree",
+              swift_ok == expected and schema_ok == expected, f"validator ok={swift_ok} schema ok={schema_ok}")
+
+# Plans: the bundled example from facts, and a staged plan with every step type.
+facts_path = os.path.join(ROOT, "manifests/example/facts/mx1.example.org.json")
+with open(facts_path) as handle:
+    errors = schema_errors("facts.schema.json", json.load(handle))
+check("bundled facts match facts.schema.json", not errors, errors)
+result = run("plan", "--json", "--facts", facts_path, os.path.join(ROOT, "manifests/example"))
+plan = json.loads(result.stdout) if result.returncode == 0 else {}
+errors = schema_errors("plan.schema.json", plan)
+check("example plan matches plan.schema.json", result.returncode == 0 and not errors, errors or result.stderr)
+
+with tempfile.TemporaryDirectory() as stage:
+    os.makedirs(os.path.join(stage, "etc"))
+    with open(os.path.join(stage, "etc/moded"), "w") as handle:
+        handle.write("same\n")
+    os.chmod(os.path.join(stage, "etc/moded"), 0o600)
+    with open(os.path.join(stage, "etc/gone"), "w") as handle:
+        handle.write("bye\n")
+    manifest = os.path.join(stage, "m.yaml")
+    with open(manifest, "w") as handle:
+        handle.write("kind: File\nname: moded\npath: /etc/moded\ncontent: \"same\\n\"\nmode: \"0644\"\n---\n"
+                     "kind: File\nname: gone\npath: /etc/gone\nstate: absent\n---\n"
+                     "kind: File\nname: new\npath: /etc/new\ncontent: new\n---\n"
+                     "kind: SystemdUnit\nname: demo.service\nenabled: true\n"
+                     "content: \"[Service]\\nExecStart=/bin/true\\n[Install]\\nWantedBy=multi-user.target\\n\"\n")
+    result = run("plan", "--json", "--root", stage, manifest)
+    plan = json.loads(result.stdout) if result.returncode == 0 else {}
+    types = sorted({step["type"] for change in plan.get("changes", []) for step in change["steps"]})
+    check("staged plan covers every file and unit step type",
+          types == ["removeFile", "setAttributes", "systemctl", "writeFile"], types)
+    errors = schema_errors("plan.schema.json", plan)
+    check("staged plan matches plan.schema.json", result.returncode == 0 and not errors, errors or result.stderr)
+    result = run("facts", "--root", stage, manifest)
+    errors = schema_errors("facts.schema.json", json.loads(result.stdout) if result.returncode == 0 else {})
+    check("staged facts match facts.schema.json", result.returncode == 0 and not errors, errors or result.stderr)
+
+print(f"{results['passed']} passed, {results['failed']} failed")
+sys.exit(1 if results["failed"] else 0)
