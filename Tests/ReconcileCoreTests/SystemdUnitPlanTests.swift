@@ -30,7 +30,8 @@ import Testing
                                      context: PlanContext(root: live, changing: []))
         #expect(plan.action == .create)
         #expect(plan.steps.map(\.summary) == [
-            "write /etc/systemd/system/app.service (mode 0644)", "systemctl enable app.service", "systemctl start app.service",
+            "write /etc/systemd/system/app.service (mode 0644); then systemctl daemon-reload (once per apply)",
+            "systemctl enable app.service", "systemctl start app.service",
         ])
         #expect(plan.triggers.isEmpty)
         if case .writeFile(let write) = plan.steps.first {
@@ -77,7 +78,7 @@ import Testing
         #expect(plan.action == .delete)
         #expect(plan.steps.map(\.summary) == [
             "systemctl stop app.service", "systemctl disable app.service",
-            "remove /etc/systemd/system/app.service (backed up first)",
+            "remove /etc/systemd/system/app.service (backed up first); then systemctl daemon-reload (once per apply)",
         ])
     }
 

@@ -64,7 +64,7 @@ public struct Executor: Sendable {
 
     private func drain(_ queue: inout TriggerQueue, report: inout ApplyReport, journal: Journal, onEvent: (ApplyEvent) -> Void) {
         do {
-            try daemonReloadIfPending(&queue)
+            try daemonReloadIfPending(&queue, onEvent: onEvent)
         } catch {
             report.triggerFailures.append(.init(address: nil, step: "systemctl daemon-reload", message: "\(error)"))
             journal.record("trigger-failed", step: "systemctl daemon-reload", detail: "\(error)")
@@ -74,7 +74,7 @@ public struct Executor: Sendable {
             let step = Step.systemctl(trigger.systemctl)
             onEvent(.triggerRun(step.summary))
             do {
-                try perform(step, queue: &queue, applyID: report.applyID)
+                try perform(step, queue: &queue, applyID: report.applyID, onEvent: onEvent)
                 report.triggersRun.append(step.summary)
                 journal.record("trigger-done", step: step.summary)
             } catch {
@@ -105,7 +105,7 @@ public struct Executor: Sendable {
             onEvent(.stepStarted(change.address, step))
             journal.record("step-started", address: change.address, step: step.summary)
             do {
-                try perform(step, queue: &queue, applyID: applyID)
+                try perform(step, queue: &queue, applyID: applyID, onEvent: onEvent)
             } catch {
                 onEvent(.stepFailed(change.address, step, "\(error)"))
                 journal.record("step-failed", address: change.address, step: step.summary, detail: "\(error)")
@@ -116,7 +116,7 @@ public struct Executor: Sendable {
         return nil
     }
 
-    func perform(_ step: Step, queue: inout TriggerQueue, applyID: String) throws {
+    func perform(_ step: Step, queue: inout TriggerQueue, applyID: String, onEvent: (ApplyEvent) -> Void) throws {
         switch step {
         case .command(let command):
             _ = try commands.checked(Command(command.argv, environment: command.environment))
@@ -138,7 +138,7 @@ public struct Executor: Sendable {
             if remove.backup { try backUp(remove.path, applyID: applyID) }
             try files.remove(remove.path)
         case .systemctl(let systemctl):
-            try daemonReloadIfPending(&queue)
+            try daemonReloadIfPending(&queue, onEvent: onEvent)
             _ = try commands.checked(Self.systemctlArgv(systemctl, root: root))
         }
     }
@@ -148,9 +148,11 @@ public struct Executor: Sendable {
         root.isLive ? ["systemctl"] + step.arguments : ["systemctl", "--root=\(root.path)"] + step.arguments
     }
 
-    private func daemonReloadIfPending(_ queue: inout TriggerQueue) throws {
+    /// Runs a queued daemon-reload; reports it, since the plan only promises it.
+    private func daemonReloadIfPending(_ queue: inout TriggerQueue, onEvent: (ApplyEvent) -> Void) throws {
         guard queue.daemonReload else { return }
         if root.isLive {
+            onEvent(.triggerRun("systemctl daemon-reload"))
             _ = try commands.checked(["systemctl", "daemon-reload"])
         }
         queue.daemonReload = false

@@ -8,6 +8,8 @@ public enum Step: Codable, Sendable, Equatable {
     case removeFile(RemoveFileStep)
     case systemctl(SystemctlStep)
 
+    static let daemonReloadNote = "; then systemctl daemon-reload (once per apply)"
+
     /// What a reviewer reads in the plan.
     public var summary: String {
         switch self {
@@ -16,13 +18,14 @@ public enum Step: Codable, Sendable, Equatable {
             let attributes = [step.mode.map { "mode \(FileMode.format($0))" }, step.owner.map { "owner \($0)" },
                               step.group.map { "group \($0)" }].compactMap { $0 }
             let suffix = attributes.isEmpty ? "" : " (\(attributes.joined(separator: ", ")))"
-            return "write \(step.path)\(suffix)"
+            return "write \(step.path)\(suffix)" + (step.needsDaemonReload ? Self.daemonReloadNote : "")
         case .setAttributes(let step):
             let attributes = [step.mode.map { "mode \(FileMode.format($0))" }, step.owner.map { "owner \($0)" },
                               step.group.map { "group \($0)" }].compactMap { $0 }
             return "set \(attributes.joined(separator: ", ")) on \(step.path)"
         case .removeFile(let step):
             return "remove \(step.path)" + (step.backup ? " (backed up first)" : "")
+                + (step.needsDaemonReload ? Self.daemonReloadNote : "")
         case .systemctl(let step):
             return "systemctl " + step.arguments.joined(separator: " ")
         }

@@ -49,7 +49,7 @@ public struct SystemdUnitProvider: ResourceProvider {
             plan.steps.append(.systemctl(SystemctlStep(.disable, spec.unit)))
         }
         if observed.file.exists {
-            plan.steps.append(.removeFile(RemoveFileStep(path: spec.path, backup: true, needsDaemonReload: true)))
+            plan.steps.append(.removeFile(RemoveFileStep(path: spec.path, backup: true, needsDaemonReload: live)))
             plan.reasons.append("state is absent and \(spec.path) exists")
         }
         if !plan.steps.isEmpty { plan.action = .delete }
@@ -58,7 +58,7 @@ public struct SystemdUnitProvider: ResourceProvider {
 
     private func planPresence(_ spec: UnitSpec, observed: UnitObservation, context: PlanContext) throws -> ResourcePlan {
         var file = ManagedFile(path: spec.path, content: Data((spec.content ?? "").utf8), mode: 0o644)
-        file.needsDaemonReload = true
+        file.needsDaemonReload = context.root.isLive
         let outcome = try file.plan(against: observed.file)
         var plan = ResourcePlan(action: outcome.action, reasons: outcome.reasons, steps: outcome.steps)
         if spec.enabled == true && !observed.isEnabled {

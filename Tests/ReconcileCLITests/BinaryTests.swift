@@ -1,0 +1,221 @@
+import Foundation
+import ReconcileCore
+import Testing
+
+/// The built binary against temp roots: what an operator or a pipeline sees.
+@Suite struct BinaryTests {
+    static let manifest = """
+        kind: File
+        name: motd
+        path: /etc/motd
+        content: "managed\\n"
+        mode: "0644"
+        ---
+        kind: File
+        name: app-conf
+        path: /etc/app/app.conf
+        content: "port = 8080\\n"
+        ---
+        kind: SystemdUnit
+        name: app.service
+        content: |
+          [Service]
+          ExecStart=/bin/sleep infinity
+          [Install]
+          WantedBy=multi-user.target
+        enabled: true
+        restartOn: [File/app-conf]
+        """
+
+    @Test func applyConvergesAndTheSecondPlanIsEmpty() throws {
+        let stage = Stage()
+        try stage.writeManifest(Self.manifest)
+        let first = try reconcile(["plan", "--root", stage.root, "--detailed-exitcode", stage.manifest])
+        #expect(first.status == 2)
+        #expect(first.stdout.contains("Plan: 3 to create, 0 to update, 0 to replace, 0 to delete, 0 unchanged."))
+        let apply = try reconcile(["apply", "--auto-approve", "--root", stage.root, stage.manifest])
+        #expect(apply.status == 0, "\(apply.stderr)")
+        #expect(apply.stdout.contains("Apply complete: 3 resources changed."))
+        #expect(stage.read("/etc/app/app.conf") == "port = 8080\n")
+        // systemctl --root links to the unit's path as the host will see it.
+        let link = try? FileManager.default.destinationOfSymbolicLink(
+            atPath: stage.root + "/etc/systemd/system/multi-user.target.wants/app.service")
+        #expect(link == "/etc/systemd/system/app.service")
+        let second = try reconcile(["plan", "--root", stage.root, "--detailed-exitcode", stage.manifest])
+        #expect(second.status == 0)
+        #expect(second.stdout.contains("No changes. 3 resources match their manifests."))
+        let again = try reconcile(["apply", "--root", stage.root, "--detailed-exitcode", stage.manifest])
+        #expect(again.status == 0, "no changes needs no approval")
+    }
+
+    @Test func applyWithoutATerminalNeedsAutoApprove() throws {
+        let stage = Stage()
+        try stage.writeManifest(Self.manifest)
+        let run = try reconcile(["apply", "--root", stage.root, stage.manifest])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("refusing to apply without confirmation: not a terminal; pass --auto-approve"))
+        #expect(stage.read("/etc/motd") == nil)
+    }
+
+    @Test func savedPlanAppliesOnlyWhileTheHostMatches() throws {
+        let stage = Stage()
+        try stage.writeManifest(Self.manifest)
+        try stage.write("/etc/motd", "before\n")
+        let planFile = stage.path + "/plan.json"
+        #expect(try reconcile(["plan", "--root", stage.root, "--out", planFile, stage.manifest]).status == 0)
+        try stage.write("/etc/motd", "edited by hand\n")
+        let stale = try reconcile(["apply", "--auto-approve", "--root", stage.root, planFile])
+        #expect(stale.status == 1)
+        #expect(stale.stderr.contains("stale plan"))
+        #expect(stale.stderr.contains("File/motd changed since the plan was made"))
+        #expect(stage.read("/etc/motd") == "edited by hand\n")
+        #expect(stage.read("/etc/app/app.conf") == nil, "nothing at all is applied from a stale plan")
+
+        #expect(try reconcile(["plan", "--root", stage.root, "--out", planFile, stage.manifest]).status == 0)
+        let fresh = try reconcile(["apply", "--auto-approve", "--root", stage.root, planFile])
+        #expect(fresh.status == 0, "\(fresh.stderr)")
+        #expect(try reconcile(["plan", "--root", stage.root, "--detailed-exitcode", stage.manifest]).status == 0)
+    }
+
+    @Test func savedPlanForAnotherRootIsRefused() throws {
+        let stage = Stage()
+        try stage.writeManifest(Self.manifest)
+        let planFile = stage.path + "/plan.json"
+        #expect(try reconcile(["plan", "--root", stage.root, "--out", planFile, stage.manifest]).status == 0)
+        let other = Stage()
+        let run = try reconcile(["apply", "--auto-approve", "--root", other.root, planFile])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("the plan was made for root \(stage.root)"))
+    }
+
+    @Test func aHeldLockIsNamedAndWaitedFor() throws {
+        let stage = Stage()
+        try stage.writeManifest(Self.manifest)
+        let state = StateDirectory(stage.root + "/var/lib/reconcile")
+        let held = LockHolder(try ApplyLock.acquire(state, holder: "pid 4242 (reconcile apply) on host test"))
+        let refused = try reconcile(["apply", "--auto-approve", "--root", stage.root, stage.manifest])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("another apply holds the lock"))
+        #expect(refused.stderr.contains("pid 4242 (reconcile apply) on host test"))
+        #expect(stage.read("/etc/motd") == nil)
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.5) { held.release() }
+        let waited = try reconcile(["apply", "--auto-approve", "--lock-timeout", "20", "--root", stage.root, stage.manifest])
+        #expect(waited.status == 0, "\(waited.stderr)")
+        #expect(held.isReleased)
+    }
+
+    @Test func twoAppliesAtOnceNeitherCorruptsAnything() throws {
+        let stage = Stage()
+        let count = 300
+        try stage.writeManifest((0..<count).map {
+            "kind: File\nname: f\($0)\npath: /srv/f\($0)\ncontent: \"file \($0)\\n\"\n"
+        }.joined(separator: "---\n"))
+        let arguments = ["apply", "--auto-approve", "--detailed-exitcode", "--root", stage.root, stage.manifest]
+        let results = ResultBox()
+        DispatchQueue.concurrentPerform(iterations: 2) { _ in
+            results.append(try? reconcile(arguments))
+        }
+        let runs = results.values
+        #expect(runs.count == 2)
+        // One applies (2); the other is refused by the lock (1) or, if it came second, finds nothing to do (0).
+        #expect(runs.filter { $0.status == 2 }.count == 1, "\(runs.map(\.stderr))")
+        for run in runs where run.status == 1 {
+            #expect(run.stderr.contains("another apply holds the lock"))
+        }
+        for index in 0..<count {
+            #expect(stage.read("/srv/f\(index)") == "file \(index)\n")
+        }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: stage.root + "/srv").filter { $0.hasPrefix(".") }
+        #expect(leftovers.isEmpty)
+        #expect(try reconcile(["plan", "--root", stage.root, "--detailed-exitcode", stage.manifest]).status == 0)
+    }
+
+    @Test func validateReportsEveryErrorAndExitsOne() throws {
+        let stage = Stage()
+        try stage.writeManifest("kind: File\nname: a\npath: a\ncontent: x\nmod: \"0644\"\n")
+        let run = try reconcile(["validate", stage.manifest])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("\(stage.manifest):3:7: error: path: must be an absolute path"))
+        #expect(run.stderr.contains("\(stage.manifest):5:1: error: mod: unknown key; did you mean \"mode\"?"))
+        #expect(run.stderr.hasSuffix("2 errors, 0 warnings\n"))
+        try stage.writeManifest(Self.manifest)
+        let good = try reconcile(["validate", stage.manifest])
+        #expect(good.status == 0)
+        #expect(good.stdout == "3 resources in 1 files: valid.\n")
+    }
+
+    @Test func planWithManifestErrorsChangesNothingAndExitsOne() throws {
+        let stage = Stage()
+        try stage.writeManifest(Self.manifest + "\n---\nkind: File\nname: broken\npath: /x\n")
+        let run = try reconcile(["apply", "--auto-approve", "--root", stage.root, stage.manifest])
+        #expect(run.status == 1)
+        #expect(stage.read("/etc/motd") == nil)
+    }
+
+    @Test func noColourWhenPipedOrAsked() throws {
+        let stage = Stage()
+        try stage.writeManifest(Self.manifest)
+        let piped = try reconcile(["plan", "--root", stage.root, stage.manifest])
+        #expect(!piped.stdout.contains("\u{1B}["))
+        let asked = try reconcile(["plan", "--root", stage.root, stage.manifest], environment: ["NO_COLOR": "1"])
+        #expect(!asked.stdout.contains("\u{1B}["))
+    }
+
+    @Test func factsThenPlanFromFactsAgreesWithLivePlan() throws {
+        let stage = Stage()
+        try stage.writeManifest(Self.manifest)
+        try stage.write("/etc/motd", "old\n")
+        let factsFile = stage.path + "/facts.json"
+        #expect(try reconcile(["facts", "--root", stage.root, "--host", "web1", "--out", factsFile, stage.manifest]).status == 0)
+        let fromFacts = try reconcile(["plan", "--json", "--facts", factsFile, stage.manifest])
+        let live = try reconcile(["plan", "--json", "--root", stage.root, stage.manifest])
+        let decoder = JSONDecoder()
+        let factsPlan = try decoder.decode(Plan.self, from: Data(fromFacts.stdout.utf8))
+        let livePlan = try decoder.decode(Plan.self, from: Data(live.stdout.utf8))
+        #expect(factsPlan.source == .facts)
+        #expect(factsPlan.host == "web1")
+        #expect(factsPlan.changes.map(\.action) == livePlan.changes.map(\.action))
+        #expect(factsPlan.changes.map(\.fingerprint) == livePlan.changes.map(\.fingerprint))
+        #expect(factsPlan.changes.map(\.steps) == livePlan.changes.map(\.steps))
+    }
+
+    @Test func missingFactsForAResourceIsAClearError() throws {
+        let stage = Stage()
+        try stage.writeManifest(Self.manifest)
+        let factsFile = stage.path + "/facts.json"
+        try Data(#"{"formatVersion":1,"host":"h","root":"/","probedAt":"2026-01-01T00:00:00Z","resources":{}}"#.utf8)
+            .write(to: URL(fileURLWithPath: factsFile))
+        let run = try reconcile(["plan", "--facts", factsFile, stage.manifest])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("no facts for File/motd; run `reconcile facts` on h with these manifests"))
+    }
+
+    @Test func helpAndVersion() throws {
+        #expect(try reconcile(["--version"]).stdout == ReconcileVersion.current + "\n")
+        let help = try reconcile(["plan", "--help"])
+        #expect(help.stdout.contains("--facts <FILE>"))
+        #expect(help.stdout.contains("--detailed-exitcode"))
+        let completion = try reconcile(["--generate-completion-script", "bash"])
+        #expect(completion.status == 0)
+        #expect(completion.stdout.contains("_reconcile"))
+        let missing = try reconcile(["plan", "/nonexistent/manifests"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("/nonexistent/manifests"))
+    }
+}
+
+private final class ResultBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [Run] = []
+    func append(_ run: Run?) { if let run { lock.withLock { stored.append(run) } } }
+    var values: [Run] { lock.withLock { stored } }
+}
+
+/// Lets another thread drop the lock while the binary waits for it.
+private final class LockHolder: @unchecked Sendable {
+    private let guardian = NSLock()
+    private var lock: ApplyLock?
+    init(_ lock: ApplyLock) { self.lock = lock }
+    func release() { guardian.withLock { lock = nil } }
+    var isReleased: Bool { guardian.withLock { lock == nil } }
+}
