@@ -17,7 +17,7 @@ struct Session {
     }
 
     var files: LocalFileSystem { LocalFileSystem(root: options.hostRoot) }
-    var commands: ProcessRunner { ProcessRunner() }
+    var commands: LoggingRunner { LoggingRunner(ProcessRunner(), logger: logger) }
     var host: HostContext { HostContext(files: files, commands: commands, logger: logger) }
     var planner: Planner { Planner(registry: registry, version: ReconcileVersion.current) }
 

@@ -219,3 +219,28 @@ private final class LockHolder: @unchecked Sendable {
     func release() { guardian.withLock { lock = nil } }
     var isReleased: Bool { guardian.withLock { lock == nil } }
 }
+
+/// A real pseudo-terminal through util-linux `script`, to see the confirmation prompt as an operator does.
+@Suite struct TerminalTests {
+    func inTerminal(_ arguments: [String], typing input: String) throws -> Run {
+        let command = ([binaryPath] + arguments).map(ShellQuote.quote).joined(separator: " ")
+        let result = try ProcessRunner().run(Command(
+            ["script", "--quiet", "--return", "--command", command, "/dev/null"],
+            environment: ["TERM": "xterm", "NO_COLOR": ""], standardInput: Data(input.utf8)))
+        return Run(status: result.status, stdout: result.stdoutText, stderr: result.stderrText)
+    }
+
+    @Test func onATerminalApplyAsksAndOnlyYesProceeds() throws {
+        let stage = Stage()
+        try stage.writeManifest(BinaryTests.manifest)
+        let declined = try inTerminal(["apply", "--root", stage.root, stage.manifest], typing: "y\n")
+        #expect(declined.stdout.contains("Only 'yes' is accepted:"))
+        #expect(declined.stdout.contains("Apply cancelled; nothing changed."))
+        #expect(declined.status == 1)
+        #expect(stage.read("/etc/motd") == nil)
+        let accepted = try inTerminal(["apply", "--root", stage.root, stage.manifest], typing: "yes\n")
+        #expect(accepted.status == 0, "\(accepted.stdout)")
+        #expect(accepted.stdout.contains("\u{1B}["), "colour on a terminal")
+        #expect(stage.read("/etc/motd") == "managed\n")
+    }
+}

@@ -1,0 +1,25 @@
+import Foundation
+import Logging
+
+/// Logs every command (argv, status, time) at debug level: `--log-level debug` shows what ran.
+public struct LoggingRunner: CommandRunner {
+    public let wrapped: any CommandRunner
+    public let logger: Logger
+
+    public init(_ wrapped: any CommandRunner, logger: Logger) {
+        self.wrapped = wrapped
+        self.logger = logger
+    }
+
+    public func run(_ command: Command) throws -> CommandResult {
+        let started = DispatchTime.now()
+        let result = try wrapped.run(command)
+        let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
+        logger.debug("ran command", metadata: [
+            "argv": .array(command.argv.map { .string($0) }),
+            "status": "\(result.status)",
+            "ms": "\(String(format: "%.1f", milliseconds))",
+        ])
+        return result
+    }
+}
