@@ -60,12 +60,12 @@ struct PlanCommand: ParsableCommand {
     }
 
     private func show(_ plan: Plan, session: Session) throws {
-        let data = try plan.jsonData()
+        // Encoding thousands of changes costs real time: only when asked for.
         if let out {
-            try session.save(data, to: out)
+            try session.save(try plan.jsonData(), to: out)
         }
         if output.json {
-            Terminal.write(String(decoding: data, as: UTF8.self) + "\n")
+            Terminal.write(String(decoding: try plan.jsonData(), as: UTF8.self) + "\n")
         } else {
             Terminal.write(session.planRenderer(showUnchanged: output.showUnchanged).render(plan))
             if let out { Terminal.write("Saved plan to \(out); apply it with `reconcile apply \(out)`.\n") }

@@ -9,7 +9,7 @@ import Testing
         Change(
             address: ResourceAddress(kind: "File", name: name),
             plan: ResourcePlan(action: .update, steps: steps, triggers: triggers),
-            dependsOn: [], fingerprint: "sha256:" + String(repeating: "0", count: 64), desired: .object([:]),
+            dependsOn: [], fingerprint: "sha256:" + String(repeating: "0", count: 64), desired: DesiredState(json: .object([:])),
             state: .present, source: nil)
     }
 

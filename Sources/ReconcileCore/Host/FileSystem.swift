@@ -36,16 +36,24 @@ public protocol HostFileSystem: Sendable {
     func createDirectories(_ path: String, mode: UInt32) throws
 }
 
-/// User and group names resolved through the system's databases.
+/// User and group names resolved through the system's databases; names of ids are cached,
+/// since a probe of thousands of files asks for the same few owners again and again.
 public enum Accounts {
+    private static let userNames = NameCache()
+    private static let groupNames = NameCache()
+
     public static func userName(_ uid: UInt32) -> String {
-        guard let entry = getpwuid(uid), let name = entry.pointee.pw_name else { return String(uid) }
-        return String(cString: name)
+        userNames.name(uid) {
+            guard let entry = getpwuid(uid), let name = entry.pointee.pw_name else { return String(uid) }
+            return String(cString: name)
+        }
     }
 
     public static func groupName(_ gid: UInt32) -> String {
-        guard let entry = getgrgid(gid), let name = entry.pointee.gr_name else { return String(gid) }
-        return String(cString: name)
+        groupNames.name(gid) {
+            guard let entry = getgrgid(gid), let name = entry.pointee.gr_name else { return String(gid) }
+            return String(cString: name)
+        }
     }
 
     /// A name or a number; nil when neither resolves.
@@ -95,18 +103,24 @@ public struct LocalFileSystem: HostFileSystem {
         let descriptor = open(resolved, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         guard descriptor >= 0 else { throw ReconcileError.io(path: resolved, operation: "open", errno: errno) }
         defer { close(descriptor) }
-        var data = Data()
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        var info = stat()
+        let expected = fstat(descriptor, &info) == 0 ? Int(info.st_size) : 0
+        // Sized from fstat, plus room to notice a file that grew meanwhile.
+        var buffer = [UInt8](repeating: 0, count: max(expected + 1, 4096))
+        var filled = 0
         while true {
-            let count = buffer.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress, $0.count) }
+            if filled == buffer.count { buffer.append(contentsOf: [UInt8](repeating: 0, count: buffer.count)) }
+            let count = buffer.withUnsafeMutableBytes { bytes in
+                Foundation.read(descriptor, bytes.baseAddress?.advanced(by: filled), bytes.count - filled)
+            }
             if count < 0 {
                 if errno == EINTR { continue }
                 throw ReconcileError.io(path: resolved, operation: "read", errno: errno)
             }
             if count == 0 { break }
-            data.append(buffer, count: count)
+            filled += count
         }
-        return data
+        return Data(buffer[..<filled])
     }
 
     public func writeAtomically(_ path: String, content: Data, mode: UInt32, uid: UInt32?, gid: UInt32?) throws {
@@ -185,5 +199,17 @@ public struct LocalFileSystem: HostFileSystem {
         guard descriptor >= 0 else { throw ReconcileError.io(path: directory, operation: "open directory", errno: errno) }
         defer { close(descriptor) }
         guard fsync(descriptor) == 0 else { throw ReconcileError.io(path: directory, operation: "fsync", errno: errno) }
+    }
+}
+
+private final class NameCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var names: [UInt32: String] = [:]
+
+    func name(_ id: UInt32, lookUp: () -> String) -> String {
+        if let cached = lock.withLock({ names[id] }) { return cached }
+        let name = lookUp()
+        lock.withLock { names[id] = name }
+        return name
     }
 }

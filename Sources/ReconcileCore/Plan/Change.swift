@@ -85,14 +85,14 @@ public struct Change: Codable, Sendable, Equatable {
     /// `sha256:` of the probed facts this change was planned against; apply refuses if they moved.
     public var fingerprint: String
     /// The resource as declared, so a saved plan can re-probe without the manifests.
-    public var desired: JSONValue
+    public var desired: DesiredState
     public var state: ResourceState
     /// `file:line:column` of the declaration.
     public var source: String?
 
     public init(
         address: ResourceAddress, plan: ResourcePlan, dependsOn: [ResourceAddress], fingerprint: String,
-        desired: JSONValue, state: ResourceState, source: String?
+        desired: DesiredState, state: ResourceState, source: String?
     ) {
         self.address = address
         self.action = plan.action
@@ -109,4 +109,45 @@ public struct Change: Codable, Sendable, Equatable {
     }
 
     public var hasChanges: Bool { action != .noop }
+}
+
+/// The declared spec inside a plan: encoded straight from the typed spec when a plan is written,
+/// read back as JSON from a saved plan; never converted when nobody asks for JSON.
+public struct DesiredState: Codable, Sendable, Equatable {
+    private enum Storage: Sendable {
+        case spec(any ResourceSpec)
+        case json(JSONValue)
+    }
+
+    private let storage: Storage
+
+    public init(_ spec: any ResourceSpec) {
+        storage = .spec(spec)
+    }
+
+    public init(json: JSONValue) {
+        storage = .json(json)
+    }
+
+    public init(from decoder: Decoder) throws {
+        storage = .json(try JSONValue(from: decoder))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        switch storage {
+        case .spec(let spec): try spec.encode(to: encoder)
+        case .json(let json): try json.encode(to: encoder)
+        }
+    }
+
+    public func json() throws -> JSONValue {
+        switch storage {
+        case .spec(let spec): return try CanonicalJSON.value(of: AnyEncodable(spec))
+        case .json(let json): return json
+        }
+    }
+
+    public static func == (lhs: DesiredState, rhs: DesiredState) -> Bool {
+        (try? lhs.json()) == (try? rhs.json())
+    }
 }

@@ -50,7 +50,7 @@ public struct Planner: Sendable {
         let observations = try observe(resources, from: .live(host))
         return FactsDocument(
             host: hostName, root: host.root.path, probedAt: now,
-            resources: Dictionary(uniqueKeysWithValues: observations.map { ($0.key.description, $0.value.json) }))
+            resources: Dictionary(uniqueKeysWithValues: try observations.map { ($0.key.description, try $0.value.json()) }))
     }
 
     public func plan(
@@ -76,7 +76,7 @@ public struct Planner: Sendable {
             planned.append(resourcePlan)
             changes.append(Change(
                 address: resource.address, plan: resourcePlan, dependsOn: resource.dependencies,
-                fingerprint: observation.fingerprint, desired: try CanonicalJSON.value(of: AnyEncodable(resource.spec)),
+                fingerprint: observation.fingerprint, desired: DesiredState(resource.spec),
                 state: resource.meta.state, source: resource.meta.mark?.description))
         }
         Self.moveTriggersToCauses(&changes, plans: planned)
@@ -100,7 +100,7 @@ public struct Planner: Sendable {
     }
 }
 
-/// Lets an existential spec go through `JSONEncoder`.
+/// Lets an existential go through `JSONEncoder`.
 struct AnyEncodable: Encodable {
     let value: any Encodable
     init(_ value: any Encodable) { self.value = value }

@@ -20,7 +20,7 @@ public struct SavedPlanCheck: Sendable {
             let meta = ResourceMeta(
                 address: change.address, state: change.state,
                 dependsOn: change.dependsOn.map { DependencyReference(address: $0, mark: nil) })
-            resources.append(Resource(meta: meta, spec: try provider.decodeSpec(change.desired)))
+            resources.append(Resource(meta: meta, spec: try provider.decodeSpec(change.desired.json())))
         }
         let observed = try Planner(registry: registry, version: plan.reconcileVersion).observe(resources, from: .live(host))
         let moved = plan.changes.compactMap { change -> String? in

@@ -1,13 +1,20 @@
-/// Observed facts of one resource: the typed value for planning, its JSON for facts files and fingerprints.
+import Foundation
+
+/// Observed facts of one resource: the typed value for planning, and its canonical JSON,
+/// encoded once, for the fingerprint and (only when asked) for facts files.
 public struct Observation: Sendable {
     public let value: any Sendable
-    public let json: JSONValue
+    public let canonical: Data
     public let fingerprint: String
 
-    public init(value: any Sendable, json: JSONValue) throws {
+    public init(value: any Sendable & Encodable) throws {
         self.value = value
-        self.json = json
-        self.fingerprint = try Fingerprint.of(json)
+        self.canonical = try CanonicalJSON.encode(AnyEncodable(value))
+        self.fingerprint = "sha256:" + Fingerprint.sha256(canonical)
+    }
+
+    public func json() throws -> JSONValue {
+        try JSONDecoder().decode(JSONValue.self, from: canonical)
     }
 }
 
@@ -78,11 +85,11 @@ private struct ProviderBox<P: ResourceProvider>: ErasedProvider {
             throw ReconcileError.probeFailed(
                 kind: P.kind, reason: "provider returned \(observed.count) observations for \(resources.count) resources")
         }
-        return try observed.map { try Observation(value: $0, json: CanonicalJSON.value(of: $0)) }
+        return try observed.map { try Observation(value: $0) }
     }
 
     func observation(from json: JSONValue) throws -> Observation {
-        try Observation(value: CanonicalJSON.decode(P.Observed.self, from: json), json: json)
+        try Observation(value: CanonicalJSON.decode(P.Observed.self, from: json))
     }
 
     func plan(_ resource: Resource, observed: Observation, context: PlanContext) throws -> ResourcePlan {
