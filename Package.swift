@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "reconcile", targets: ["reconcile"]),
         .library(name: "ReconcileCore", targets: ["ReconcileCore"]),
+        .library(name: "ReconcileCDB", targets: ["ReconcileCDB"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -20,15 +21,20 @@ let package = Package(
             providers: [.apt(["libyaml-dev"])]
         ),
         .target(name: "ReconcileYAML", dependencies: ["CYaml"]),
+        .target(name: "ReconcileCDB"),
         .target(
             name: "ReconcileCore",
             dependencies: [
                 "ReconcileYAML",
+                "ReconcileCDB",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .target(name: "ReconcileProviders", dependencies: ["ReconcileCore"]),
+        .target(
+            name: "ReconcileProviders",
+            dependencies: ["ReconcileCore", "ReconcileCDB", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .target(
             name: "ReconcileCLI",
             dependencies: [

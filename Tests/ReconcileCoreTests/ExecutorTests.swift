@@ -56,7 +56,7 @@ import Testing
         let runner = RecordedRunner([:]) { $0.first == "systemctl" ? CommandResult(status: 0) : nil }
         let executor = Executor(files: LocalFileSystem(root: root), commands: runner, state: state, logger: Logger(label: "t"))
         let report = try executor.drainLeftovers(applyID: "a2")
-        #expect(report.triggersRun == ["systemctl restart a.service", "systemctl reload b.service"])
+        #expect(report.triggersRun == ["systemctl restart a.service", "systemctl try-reload-or-restart b.service"])
         #expect(try TriggerQueue.load(state).isEmpty)
         #expect(try executor.drainLeftovers(applyID: "a3").triggersRun.isEmpty)
     }

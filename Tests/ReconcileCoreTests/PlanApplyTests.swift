@@ -73,7 +73,7 @@ struct Stage {
         let stage = Stage()
         try stage.directory.write("etc/motd", "managed\n")
         let plan = try stage.plan(Self.motd)
-        #expect(plan.changes.first?.reasons.first?.hasPrefix("mode ") == true)
+        #expect(plan.changes.first?.reasons.first?.hasPrefix("/etc/motd: mode ") == true)
         guard case .setAttributes(let step) = plan.changes.first?.steps.first else {
             Issue.record("expected an attribute step")
             return

@@ -67,6 +67,7 @@ for label, document in example_manifests():
 result = run("validate", os.path.join(ROOT, "manifests"))
 check("reconcile validate accepts manifests/", result.returncode == 0, result.stderr)
 
+ONION = "tdgbhiqjnq7osklj6k7e4y37xhx6ytznp7ozqc2qxoqfhxfg3c5ygsid.onion"
 # Both the Swift validator and the schema must refuse each of these.
 BROKEN = {
     "unknown key": "kind: File\nname: a\npath: /a\ncontent: x\ncontnt: y\n",
@@ -82,8 +83,15 @@ BROKEN = {
     "enabled not boolean": "kind: SystemdUnit\nname: a.service\ncontent: x\nenabled: maybe\n",
     "unknown kind": "kind: Fiel\nname: a\n",
     "bad dependsOn": "kind: File\nname: a\npath: /a\ncontent: x\ndependsOn: [nothing]\n",
+    "relay without entries": "kind: OnionRelay\nname: mx\n",
+    "relay with v2 address": "kind: OnionRelay\nname: mx\nentries:\n  example.org: ysp4gfuhnmj6b4mb.onion\n",
+    "relay with bad domain": f"kind: OnionRelay\nname: mx\nentries:\n  -bad.org: {ONION}\n",
+    "relay with public dns": f"kind: OnionRelay\nname: mx\nentries:\n  a.org: {ONION}\ntor:\n  dnsAddress: 0.0.0.0\n",
+    "relay with unknown key": f"kind: OnionRelay\nname: mx\nentries:\n  a.org: {ONION}\nexim:\n  router: /x\n",
 }
 GOOD = {
+    "relay": f"kind: OnionRelay\nname: mx\nentries:\n  a.org: {ONION}\ntor:\n  dnsPort: 5353\n",
+    "absent relay": "kind: OnionRelay\nname: mx\nstate: absent\n",
     "absent file without content": "kind: File\nname: a\npath: /a\nstate: absent\n",
     "absent unit": "kind: SystemdUnit\nname: a.service\nstate: absent\n",
     "unit with restartOn": "kind: File\nname: c\npath: /c\ncontent: x\n---\n"

@@ -140,6 +140,27 @@ public struct Executor: Sendable {
         case .systemctl(let systemctl):
             try daemonReloadIfPending(&queue, onEvent: onEvent)
             _ = try commands.checked(Self.systemctlArgv(systemctl, root: root))
+        case .check(let check):
+            try runCheck(check)
+        case .compileCDB(let compile):
+            if let existing = try files.status(compile.target), existing.type == .file {
+                try backUp(compile.target, applyID: applyID)
+            }
+            try compileCDB(compile)
+        }
+    }
+
+    /// The content goes to a private temp file in the state dir, never beside live files.
+    private func runCheck(_ check: CheckStep) throws {
+        try state.create()
+        let path = "\(state.path)/check-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try state.files.writeAtomically(path, content: check.content, mode: 0o600, uid: nil, gid: nil)
+        defer { try? state.files.remove(path) }
+        let argv = check.argv.map { $0 == CheckStep.placeholder ? path : $0 }
+        let result = try commands.run(Command(argv))
+        guard result.status == 0 else {
+            let output = (result.stderrText + result.stdoutText).replacingOccurrences(of: path, with: "<generated file>")
+            throw ReconcileError.commandFailed(CommandFailure(argv: check.argv, status: result.status, stderr: output))
         }
     }
 

@@ -62,7 +62,7 @@ public struct ProcessRunner: CommandRunner {
             process.executableURL = URL(fileURLWithPath: executable)
             process.arguments = Array(command.argv.dropFirst())
         } else {
-            guard let resolved = Self.lookUp(executable) else {
+            guard let resolved = Executables.find(executable) else {
                 throw ReconcileError.commandFailed(CommandFailure(
                     argv: command.argv, status: 127, stderr: "\(executable): command not found in PATH"))
             }
@@ -102,9 +102,16 @@ public struct ProcessRunner: CommandRunner {
         process.waitUntilExit()
         return CommandResult(status: process.terminationStatus, stdout: collected[0].value, stderr: collected[1].value)
     }
+}
 
-    /// PATH lookup, so argv[0] can be a bare name as in a shell.
-    static func lookUp(_ name: String) -> String? {
+/// Lets a reader thread hand its bytes back; the dispatch group orders the accesses.
+private final class DataBox: @unchecked Sendable {
+    var value = Data()
+}
+
+/// PATH lookup, so argv[0] can be a bare name as in a shell, and probes can ask whether a tool is there.
+public enum Executables {
+    public static func find(_ name: String) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/sbin:/usr/bin:/sbin:/bin"
         for directory in path.split(separator: ":") {
             let candidate = "\(directory)/\(name)"
@@ -112,9 +119,4 @@ public struct ProcessRunner: CommandRunner {
         }
         return nil
     }
-}
-
-/// Lets a reader thread hand its bytes back; the dispatch group orders the accesses.
-private final class DataBox: @unchecked Sendable {
-    var value = Data()
 }

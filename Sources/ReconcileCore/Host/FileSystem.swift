@@ -31,6 +31,12 @@ public protocol HostFileSystem: Sendable {
     func read(_ path: String) throws -> Data
     /// temp file beside the target, fsync, rename, fsync of the directory.
     func writeAtomically(_ path: String, content: Data, mode: UInt32, uid: UInt32?, gid: UInt32?) throws
+    /// The same, for content too large to hold: `produce` writes to the temp file's descriptor,
+    /// `verify` reads the finished temp file (by its real path) before it replaces the target.
+    func writeAtomically(
+        _ path: String, mode: UInt32, uid: UInt32?, gid: UInt32?,
+        produce: (Int32) throws -> Void, verify: (String) throws -> Void
+    ) throws
     func setAttributes(_ path: String, mode: UInt32?, uid: UInt32?, gid: UInt32?) throws
     func remove(_ path: String) throws
     func createDirectories(_ path: String, mode: UInt32) throws
@@ -124,6 +130,25 @@ public struct LocalFileSystem: HostFileSystem {
     }
 
     public func writeAtomically(_ path: String, content: Data, mode: UInt32, uid: UInt32?, gid: UInt32?) throws {
+        try writeAtomically(path, mode: mode, uid: uid, gid: gid, produce: { descriptor in
+            try content.withUnsafeBytes { bytes in
+                var offset = 0
+                while offset < bytes.count {
+                    let written = write(descriptor, bytes.baseAddress?.advanced(by: offset), bytes.count - offset)
+                    if written < 0 {
+                        if errno == EINTR { continue }
+                        throw ReconcileError.io(path: path, operation: "write", errno: errno)
+                    }
+                    offset += written
+                }
+            }
+        }, verify: { _ in })
+    }
+
+    public func writeAtomically(
+        _ path: String, mode: UInt32, uid: UInt32?, gid: UInt32?,
+        produce: (Int32) throws -> Void, verify: (String) throws -> Void
+    ) throws {
         let resolved = root.resolve(path)
         let directory = (resolved as NSString).deletingLastPathComponent
         let base = (resolved as NSString).lastPathComponent
@@ -137,17 +162,7 @@ public struct LocalFileSystem: HostFileSystem {
         }
         do {
             defer { close(descriptor) }
-            try content.withUnsafeBytes { bytes in
-                var offset = 0
-                while offset < bytes.count {
-                    let written = write(descriptor, bytes.baseAddress?.advanced(by: offset), bytes.count - offset)
-                    if written < 0 {
-                        if errno == EINTR { continue }
-                        throw ReconcileError.io(path: temporary, operation: "write", errno: errno)
-                    }
-                    offset += written
-                }
-            }
+            try produce(descriptor)
             if uid != nil || gid != nil {
                 // -1 (UInt32.max) leaves that id unchanged.
                 guard fchown(descriptor, uid ?? UInt32.max, gid ?? UInt32.max) == 0 else {
@@ -158,6 +173,7 @@ public struct LocalFileSystem: HostFileSystem {
             guard fchmod(descriptor, mode_t(mode)) == 0 else { throw ReconcileError.io(path: temporary, operation: "chmod", errno: errno) }
             guard fsync(descriptor) == 0 else { throw ReconcileError.io(path: temporary, operation: "fsync", errno: errno) }
         }
+        try verify(temporary)
         guard rename(temporary, resolved) == 0 else { throw ReconcileError.io(path: resolved, operation: "rename onto", errno: errno) }
         committed = true
         try syncDirectory(directory)

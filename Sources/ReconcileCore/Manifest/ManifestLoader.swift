@@ -37,6 +37,7 @@ public struct ManifestLoader: Sendable {
         var sources: [String: SourceText] = [:]
         var resources: [Resource] = []
         var graph: [GraphNode] = []
+        let auxiliary = AuxiliarySources()
         for file in files {
             sources[file.path] = SourceText(path: file.path, text: String(decoding: file.bytes, as: UTF8.self))
             let parsed = YAMLLoader.load(bytes: file.bytes, path: file.path, limits: limits)
@@ -47,7 +48,7 @@ public struct ManifestLoader: Sendable {
                 diagnostics.warning(at: Mark(file: file.path, line: 1, column: 1), "file holds no resources")
             }
             for document in parsed.documents {
-                switch decode(document, path: file.path, diagnostics: &diagnostics) {
+                switch decode(document, path: file.path, auxiliary: auxiliary, diagnostics: &diagnostics) {
                 case .resource(let resource):
                     resources.append(resource)
                     graph.append(GraphNode(resource))
@@ -65,6 +66,7 @@ public struct ManifestLoader: Sendable {
                 diagnostics.append(contentsOf: provider.validate(ofKind))
             }
         }
+        sources.merge(auxiliary.all) { manifest, _ in manifest }
         return LoadedManifests(resources: resources, diagnostics: diagnostics, sources: sources)
     }
 
@@ -74,7 +76,9 @@ public struct ManifestLoader: Sendable {
         case invalid(ResourceMeta?)
     }
 
-    private func decode(_ document: YAMLDocument, path: String, diagnostics: inout Diagnostics) -> Decoded {
+    private func decode(
+        _ document: YAMLDocument, path: String, auxiliary: AuxiliarySources, diagnostics: inout Diagnostics
+    ) -> Decoded {
         if document.isEmpty {
             diagnostics.error(at: document.mark, "empty document: a resource needs at least \"kind\" and \"name\"")
             return .invalid(nil)
@@ -102,7 +106,8 @@ public struct ManifestLoader: Sendable {
         }
         let state = reader.choice("state", as: ResourceState.self) ?? .present
         let dependsOn = readDependencies(reader)
-        let spec = provider.decode(reader, context: DecodeContext(manifestPath: path, name: name ?? "", state: state))
+        let spec = provider.decode(
+            reader, context: DecodeContext(manifestPath: path, name: name ?? "", state: state, auxiliarySources: auxiliary))
         diagnostics.append(contentsOf: reader.allDiagnostics)
         guard let name else { return .invalid(nil) }
         let meta = ResourceMeta(

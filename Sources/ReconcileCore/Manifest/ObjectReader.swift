@@ -56,6 +56,11 @@ public final class ObjectReader {
         diagnostics.error(at: node.mark, length: Self.underline(node), keyPath: keyPath, message)
     }
 
+    /// For problems located elsewhere, such as a line of a file the resource names.
+    public func report(_ diagnostic: Diagnostic) {
+        diagnostics.append(diagnostic)
+    }
+
     public func warning(_ key: String, _ message: String) {
         let target = entries[key]?.value ?? node
         diagnostics.warning(at: target.mark, length: Self.underline(target), keyPath: path(key), message)

@@ -39,7 +39,8 @@ public enum Trigger: Codable, Sendable, Hashable {
     public var systemctl: SystemctlStep {
         switch self {
         case .restart(let unit): return SystemctlStep(.restart, unit)
-        case .reload(let unit): return SystemctlStep(.reload, unit)
+        // Only a running unit is reloaded; a stopped one reads the new files when it starts.
+        case .reload(let unit): return SystemctlStep(.tryReloadOrRestart, unit)
         }
     }
 }

@@ -53,7 +53,8 @@ public struct PlanRenderer: Sendable {
     func summary(_ plan: Plan) -> String {
         let summary = plan.summary
         guard plan.hasChanges else {
-            return paint("No changes.", .green) + " \(summary.noop) resource\(summary.noop == 1 ? "" : "s") match their manifests."
+            let matches = summary.noop == 1 ? "1 resource matches its manifest." : "\(summary.noop) resources match their manifests."
+            return paint("No changes.", .green) + " " + matches
         }
         var text = "Plan: \(summary.create) to create, \(summary.update) to update, \(summary.replace) to replace, "
             + "\(summary.delete) to delete, \(summary.noop) unchanged."

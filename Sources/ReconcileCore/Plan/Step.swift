@@ -7,6 +7,8 @@ public enum Step: Codable, Sendable, Equatable {
     case setAttributes(SetAttributesStep)
     case removeFile(RemoveFileStep)
     case systemctl(SystemctlStep)
+    case check(CheckStep)
+    case compileCDB(CompileCDBStep)
 
     static let daemonReloadNote = "; then systemctl daemon-reload (once per apply)"
 
@@ -28,6 +30,10 @@ public enum Step: Codable, Sendable, Equatable {
                 + (step.needsDaemonReload ? Self.daemonReloadNote : "")
         case .systemctl(let step):
             return "systemctl " + step.arguments.joined(separator: " ")
+        case .check(let step):
+            return step.summary
+        case .compileCDB(let step):
+            return step.summary
         }
     }
 }
@@ -104,6 +110,8 @@ public struct RemoveFileStep: Codable, Sendable, Equatable {
 public struct SystemctlStep: Codable, Sendable, Equatable {
     public enum Verb: String, Codable, Sendable, CaseIterable {
         case enable, disable, start, stop, restart, reload
+        /// Reload if the unit runs and can reload, restart if it runs and cannot, else nothing.
+        case tryReloadOrRestart = "try-reload-or-restart"
     }
 
     public var verb: Verb
@@ -115,4 +123,20 @@ public struct SystemctlStep: Codable, Sendable, Equatable {
     }
 
     public var arguments: [String] { [verb.rawValue, unit] }
+}
+
+/// Checks generated content with the tool that will read it (`tor --verify-config -f {file}`) before
+/// anything is replaced: the content goes to a temp file, `{file}` in argv becomes its path.
+public struct CheckStep: Codable, Sendable, Equatable {
+    public static let placeholder = "{file}"
+
+    public var argv: [String]
+    public var content: Data
+    public var summary: String
+
+    public init(argv: [String], content: Data, summary: String) {
+        self.argv = argv
+        self.content = content
+        self.summary = summary
+    }
 }

@@ -2,7 +2,7 @@
 /// so plan consumers need no knowledge of Swift's enum encoding.
 extension Step {
     private enum Kind: String, Codable {
-        case command, writeFile, setAttributes, removeFile, systemctl
+        case command, writeFile, setAttributes, removeFile, systemctl, check, compileCDB
     }
 
     private enum TypeKey: String, CodingKey {
@@ -17,6 +17,8 @@ extension Step {
         case .setAttributes: self = .setAttributes(try SetAttributesStep(from: decoder))
         case .removeFile: self = .removeFile(try RemoveFileStep(from: decoder))
         case .systemctl: self = .systemctl(try SystemctlStep(from: decoder))
+        case .check: self = .check(try CheckStep(from: decoder))
+        case .compileCDB: self = .compileCDB(try CompileCDBStep(from: decoder))
         }
     }
 
@@ -37,6 +39,12 @@ extension Step {
             try step.encode(to: encoder)
         case .systemctl(let step):
             try container.encode(Kind.systemctl, forKey: .type)
+            try step.encode(to: encoder)
+        case .check(let step):
+            try container.encode(Kind.check, forKey: .type)
+            try step.encode(to: encoder)
+        case .compileCDB(let step):
+            try container.encode(Kind.compileCDB, forKey: .type)
             try step.encode(to: encoder)
         }
     }

@@ -1,4 +1,6 @@
+import Foundation
 import Logging
+import ReconcileYAML
 
 /// What probes may touch: read-only use of the host through injected effects.
 public struct HostContext: Sendable {
@@ -32,11 +34,14 @@ public struct DecodeContext: Sendable {
     public let manifestPath: String
     public let name: String
     public let state: ResourceState
+    /// Files a resource reads besides its manifest (an `entriesFile:`), kept for caret snippets.
+    public let auxiliarySources: AuxiliarySources
 
-    public init(manifestPath: String, name: String, state: ResourceState) {
+    public init(manifestPath: String, name: String, state: ResourceState, auxiliarySources: AuxiliarySources = AuxiliarySources()) {
         self.manifestPath = manifestPath
         self.name = name
         self.state = state
+        self.auxiliarySources = auxiliarySources
     }
 
     /// `source:` paths are relative to the manifest that names them.
@@ -70,4 +75,18 @@ public protocol ResourceProvider: Sendable {
 
 extension ResourceProvider {
     public func validate(_ resources: [Declared<Spec>]) -> [Diagnostic] { [] }
+}
+
+/// Collects the texts of files read while decoding, so their diagnostics get snippets too.
+public final class AuxiliarySources: @unchecked Sendable {
+    private let lock = NSLock()
+    private var texts: [String: SourceText] = [:]
+
+    public init() {}
+
+    public func add(_ source: SourceText) {
+        lock.withLock { texts[source.path] = source }
+    }
+
+    public var all: [String: SourceText] { lock.withLock { texts } }
 }

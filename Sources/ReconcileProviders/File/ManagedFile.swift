@@ -12,6 +12,8 @@ public struct ManagedFile: Sendable, Equatable {
     public var needsDaemonReload = false
     /// Keep the content out of plans, logs and diffs.
     public var sensitive = false
+    /// Large generated files are better described by their provider than by a line diff.
+    public var showDiff = true
 
     public init(path: String, content: Data, mode: UInt32? = nil, owner: String? = nil, group: String? = nil) {
         self.path = path
@@ -45,7 +47,7 @@ public struct ManagedFile: Sendable, Equatable {
             outcome.action = .update
             outcome.contentChanges = true
             outcome.reasons.append(
-                "content differs (sha256 \(Self.short(observed.sha256)) → \(Self.short(wanted)))")
+                "\(path): content differs (sha256 \(Self.short(observed.sha256)) → \(Self.short(wanted)))")
             outcome.steps.append(.writeFile(write(diffAgainst: observed.text)))
             return outcome
         }
@@ -61,7 +63,7 @@ public struct ManagedFile: Sendable, Equatable {
     /// Writes carry every attribute, so a content change fixes mode and ownership too.
     private func write(diffAgainst old: String?) -> WriteFileStep {
         var diff: String?
-        if sensitive {
+        if sensitive || !showDiff {
             diff = nil
         } else if let new = String(data: content, encoding: .utf8), let old {
             diff = UnifiedDiff.make(old: old, new: new, oldLabel: path, newLabel: "\(path) (planned)")
@@ -75,15 +77,15 @@ public struct ManagedFile: Sendable, Equatable {
         var reasons: [String] = []
         var step = SetAttributesStep(path: path)
         if let mode, mode != observed.mode {
-            reasons.append("mode \(observed.mode.map(FileMode.format) ?? "?") → \(FileMode.format(mode))")
+            reasons.append("\(path): mode \(observed.mode.map(FileMode.format) ?? "?") → \(FileMode.format(mode))")
             step.mode = mode
         }
         if let owner, !Self.same(owner, name: observed.owner, id: observed.uid) {
-            reasons.append("owner \(observed.owner ?? "?") → \(owner)")
+            reasons.append("\(path): owner \(observed.owner ?? "?") → \(owner)")
             step.owner = owner
         }
         if let group, !Self.same(group, name: observed.group, id: observed.gid) {
-            reasons.append("group \(observed.group ?? "?") → \(group)")
+            reasons.append("\(path): group \(observed.group ?? "?") → \(group)")
             step.group = group
         }
         return (reasons, step)

@@ -1,0 +1,188 @@
+import Foundation
+import ReconcileCore
+import ReconcileYAML
+
+/// `kind: OnionRelay`: mail for the listed domains goes to their onion MX through Tor (the seed's "Ehlo Onion").
+public struct OnionRelaySpec: ResourceSpec {
+    public struct Entry: Codable, Sendable, Equatable {
+        public var domain: String
+        public var onion: String
+    }
+
+    public struct Tor: Codable, Sendable, Equatable {
+        public var torrc = "/etc/tor/torrc"
+        public var dnsAddress = "127.0.0.1"
+        public var dnsPort = 5300
+        public var socksAddress = "127.0.0.1"
+        public var socksPort = 9050
+        public var unit = "tor@default.service"
+        /// The operator's own torrc lines, kept after the generated ones.
+        public var extraConfig = ""
+    }
+
+    /// Debian's split configuration paths by default (`dc_use_split_config='true'`).
+    public struct Exim: Codable, Sendable, Equatable {
+        public var mainFile = "/etc/exim4/conf.d/main/05_reconcile_onionrelay"
+        public var routerFile = "/etc/exim4/conf.d/router/150_reconcile_onionrelay"
+        public var transportFile = "/etc/exim4/conf.d/transport/30_reconcile_onionrelay"
+        public var perlFile = "/etc/exim4/onionrelay.pl"
+        public var unit = "exim4.service"
+    }
+
+    /// Sorted by domain: the order of the map file and of the cdb's records.
+    public var entries: [Entry]
+    public var map = "/etc/exim4/onionrelay.txt"
+    public var cdb = "/etc/exim4/onionrelay.cdb"
+    public var tor = Tor()
+    public var exim = Exim()
+
+    public var managedPaths: [String] {
+        [map, cdb, tor.torrc, exim.mainFile, exim.routerFile, exim.transportFile, exim.perlFile]
+    }
+}
+
+extension OnionRelaySpec {
+    static let keys = ["entries", "entriesFile", "map", "cdb", "tor", "exim"]
+    static let torKeys = ["torrc", "dnsAddress", "dnsPort", "socksAddress", "socksPort", "unit", "extraConfig"]
+    static let eximKeys = ["mainFile", "routerFile", "transportFile", "perlFile", "unit"]
+
+    static func decode(_ reader: ObjectReader, context: DecodeContext) -> OnionRelaySpec? {
+        var spec = OnionRelaySpec(entries: [])
+        spec.map = FileSpec.readAbsolutePath(reader, key: "map", required: false) ?? spec.map
+        spec.cdb = FileSpec.readAbsolutePath(reader, key: "cdb", required: false) ?? spec.cdb
+        if let tor = reader.object("tor", knownKeys: torKeys) {
+            spec.tor.torrc = FileSpec.readAbsolutePath(tor, key: "torrc", required: false) ?? spec.tor.torrc
+            spec.tor.dnsAddress = loopback(tor, "dnsAddress") ?? spec.tor.dnsAddress
+            spec.tor.dnsPort = tor.int("dnsPort", range: 1...65535) ?? spec.tor.dnsPort
+            spec.tor.socksAddress = loopback(tor, "socksAddress") ?? spec.tor.socksAddress
+            spec.tor.socksPort = tor.int("socksPort", range: 1...65535) ?? spec.tor.socksPort
+            spec.tor.unit = tor.string("unit") ?? spec.tor.unit
+            spec.tor.extraConfig = tor.string("extraConfig") ?? ""
+            if TorConfig.runsMailOnionService(spec.tor.extraConfig) {
+                tor.warning("extraConfig", TorConfig.onionOnMXWarning)
+            }
+        }
+        if let exim = reader.object("exim", knownKeys: eximKeys) {
+            spec.exim.mainFile = FileSpec.readAbsolutePath(exim, key: "mainFile", required: false) ?? spec.exim.mainFile
+            spec.exim.routerFile = FileSpec.readAbsolutePath(exim, key: "routerFile", required: false) ?? spec.exim.routerFile
+            spec.exim.transportFile = FileSpec.readAbsolutePath(exim, key: "transportFile", required: false) ?? spec.exim.transportFile
+            spec.exim.perlFile = FileSpec.readAbsolutePath(exim, key: "perlFile", required: false) ?? spec.exim.perlFile
+            spec.exim.unit = exim.string("unit") ?? spec.exim.unit
+        }
+        if context.state == .present {
+            var collector = EntryCollector()
+            switch reader.exclusive(["entries", "entriesFile"], required: true) {
+            case "entries": collector.readInline(reader)
+            case "entriesFile": collector.readFile(reader, context: context)
+            default: break
+            }
+            spec.entries = collector.sortedEntries
+        }
+        let paths = spec.managedPaths
+        if Set(paths).count != paths.count {
+            reader.error("map", "map, cdb, torrc and the Exim files must all be different paths")
+        }
+        return spec
+    }
+
+    /// Tor's DNS and SOCKS ports must not be reachable from outside.
+    private static func loopback(_ reader: ObjectReader, _ key: String) -> String? {
+        guard let address = reader.string(key) else { return nil }
+        guard address.hasPrefix("127.") || address == "::1" else {
+            reader.error(key, "must be a loopback address (127.0.0.0/8 or ::1), found \"\(address)\"")
+            return nil
+        }
+        return address
+    }
+}
+
+/// Reads entries, inline or from a file, checking each and keeping where each came from,
+/// so duplicates and conflicts name both places.
+struct EntryCollector {
+    private var seen: [String: (onion: String, mark: Mark)] = [:]
+    private var entries: [OnionRelaySpec.Entry] = []
+
+    var sortedEntries: [OnionRelaySpec.Entry] {
+        entries.sorted { $0.domain.utf8.lexicographicallyPrecedes($1.domain.utf8) }
+    }
+
+    mutating func readInline(_ reader: ObjectReader) {
+        guard let node = reader.value("entries") else { return }
+        guard let pairs = node.mapping else {
+            reader.error("entries", "expected a mapping of mail domain: onion address")
+            return
+        }
+        for (key, value) in pairs {
+            guard let domain = key.scalar, let onion = value.scalar else {
+                reader.error(at: value, keyPath: "entries", "expected mail domain: onion address")
+                continue
+            }
+            add(domain: domain, domainMark: key.mark, onion: onion, onionMark: value.mark,
+                keyPath: "entries.\(domain)", report: reader.report)
+        }
+    }
+
+    /// `domain onion` a line; blank lines and `#` comments are skipped.
+    mutating func readFile(_ reader: ObjectReader, context: DecodeContext) {
+        guard let given = reader.string("entriesFile") else { return }
+        let path = context.resolveManifestRelative(given)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            reader.error("entriesFile", "cannot read \(path)")
+            return
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            reader.error("entriesFile", "\(path) is not UTF-8 text")
+            return
+        }
+        context.auxiliarySources.add(SourceText(path: path, text: text))
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let trimmed = line.drop { $0 == " " || $0 == "\t" }
+            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+            let lineNumber = index + 1
+            let indent = line.count - trimmed.count
+            let fields = trimmed.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            let domainMark = Mark(file: path, line: lineNumber, column: indent + 1)
+            guard fields.count == 2 else {
+                reader.report(.error(
+                    at: domainMark, length: trimmed.count, keyPath: "entriesFile",
+                    "expected \"domain onion-address\", found \(fields.count) field\(fields.count == 1 ? "" : "s")"))
+                continue
+            }
+            let onionColumn = (trimmed.range(of: fields[1]).map { trimmed.distance(from: trimmed.startIndex, to: $0.lowerBound) } ?? 0)
+                + indent + 1
+            add(domain: String(fields[0]), domainMark: domainMark, onion: String(fields[1]),
+                onionMark: Mark(file: path, line: lineNumber, column: onionColumn),
+                keyPath: "entriesFile", report: reader.report)
+        }
+    }
+
+    private mutating func add(
+        domain rawDomain: String, domainMark: Mark, onion rawOnion: String, onionMark: Mark, keyPath: String,
+        report: (Diagnostic) -> Void
+    ) {
+        let domain: String
+        switch MailDomain.normalise(rawDomain) {
+        case .success(let normalised): domain = normalised
+        case .failure(let problem):
+            report(.error(at: domainMark, length: rawDomain.count, keyPath: keyPath, "\"\(rawDomain)\": \(problem)"))
+            return
+        }
+        let onion: OnionAddress
+        do {
+            onion = try OnionAddress(parsing: rawOnion)
+        } catch {
+            report(.error(at: onionMark, length: rawOnion.count, keyPath: keyPath, "\"\(rawOnion)\": \(error)"))
+            return
+        }
+        if let earlier = seen[domain] {
+            let note = Diagnostic.Note(mark: earlier.mark, message: "\(domain) first mapped here")
+            let message = earlier.onion == onion.host
+                ? "\(domain) is listed twice"
+                : "\(domain) is mapped to two onion addresses (\(earlier.onion) and \(onion.host))"
+            report(.error(at: domainMark, length: rawDomain.count, keyPath: keyPath, message, notes: [note]))
+            return
+        }
+        seen[domain] = (onion.host, domainMark)
+        entries.append(.init(domain: domain, onion: onion.host))
+    }
+}
