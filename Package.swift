@@ -46,6 +46,7 @@ let package = Package(
         ),
         .executableTarget(name: "reconcile", dependencies: ["ReconcileCLI"]),
         .testTarget(name: "ReconcileYAMLTests", dependencies: ["ReconcileYAML"]),
+        .testTarget(name: "ReconcileCDBTests", dependencies: ["ReconcileCDB"]),
         .testTarget(
             name: "ReconcileCoreTests",
             dependencies: ["ReconcileCore", "ReconcileProviders"],

@@ -27,8 +27,14 @@ final class FileDescriptorSink: CDBSink {
         self.fd = fd
         self.label = "fd \(fd)"
         // Fail early on a closed descriptor instead of after buffering a megabyte.
-        if fcntl(fd, F_GETFL) == -1 {
+        let flags = fcntl(fd, F_GETFL)
+        if flags == -1 {
             throw CDBError.io(path: label, errno: errno)
+        }
+        // On Linux pwrite ignores the offset under O_APPEND, which would put the
+        // header at the end of the file.
+        if flags & O_APPEND != 0 {
+            throw CDBError.io(path: "\(label) (opened with O_APPEND)", errno: EINVAL)
         }
     }
 
