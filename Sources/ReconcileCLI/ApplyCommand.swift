@@ -33,17 +33,16 @@ struct ApplyCommand: ParsableCommand {
                 state, holder: ApplyLock.describeThisProcess(command: "reconcile apply", host: hostOptions.hostName),
                 timeout: lockTimeout)
         } catch {
-            Terminal.writeError("error: \(error)")
-            throw CLIExit.failure
+            throw session.fail(error)
         }
         defer { withExtendedLifetime(lock) {} }
         let executor = Executor(files: session.files, commands: session.commands, state: state, logger: session.logger)
         let applyID = Self.newApplyID()
-        let leftovers = try orFail { try executor.drainLeftovers(applyID: applyID, onEvent: Self.progress) }
+        let leftovers = try orFail(session) { try executor.drainLeftovers(applyID: applyID, onEvent: Self.progress) }
         if !leftovers.triggersRun.isEmpty || !leftovers.triggerFailures.isEmpty {
             Terminal.writeError("Finished restarts left queued by an earlier apply:\n" + ApplyReportRenderer.render(leftovers))
         }
-        let plan = try orFail { try makePlan(session) }
+        let plan = try orFail(session) { try makePlan(session) }
         if output.json {
             Terminal.write(String(decoding: try plan.jsonData(), as: UTF8.self) + "\n")
         } else {
@@ -51,7 +50,7 @@ struct ApplyCommand: ParsableCommand {
         }
         guard plan.hasChanges else { return }
         try confirm(plan)
-        let report = try orFail { try executor.apply(plan, applyID: applyID, onEvent: Self.progress) }
+        let report = try orFail(session) { try executor.apply(plan, applyID: applyID, onEvent: Self.progress) }
         (report.succeeded ? Terminal.write : Terminal.writeError)(ApplyReportRenderer.render(report))
         guard report.succeeded else { throw CLIExit.failure }
         if output.detailedExitcode { throw CLIExit.changes }
@@ -90,14 +89,11 @@ struct ApplyCommand: ParsableCommand {
         }
     }
 
-    private func orFail<T>(_ body: () throws -> T) throws -> T {
+    private func orFail<T>(_ session: Session, _ body: () throws -> T) throws -> T {
         do {
             return try body()
-        } catch let exit as ExitCodeError {
-            throw exit
         } catch {
-            Terminal.writeError("error: \(error)")
-            throw CLIExit.failure
+            throw session.fail(error)
         }
     }
 

@@ -23,8 +23,7 @@ struct FactsCommand: ParsableCommand {
             let facts = try session.planner.facts(loaded.resources, host: session.host, hostName: hostOptions.hostName)
             data = try CanonicalJSON.encode(facts, pretty: true) + Data("\n".utf8)
         } catch {
-            Terminal.writeError("error: \(error)")
-            throw CLIExit.failure
+            throw session.fail(error)
         }
         if let out {
             try session.save(data, to: out)

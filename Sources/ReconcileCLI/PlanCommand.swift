@@ -41,8 +41,7 @@ struct PlanCommand: ParsableCommand {
         do {
             plan = try makePlan(session, loaded.resources)
         } catch {
-            Terminal.writeError("error: \(error)")
-            throw CLIExit.failure
+            throw session.fail(error)
         }
         try show(plan, session: session)
         if output.detailedExitcode && plan.hasChanges { throw CLIExit.changes }

@@ -2,12 +2,15 @@ import Foundation
 import Logging
 import ReconcileCore
 import ReconcileProviders
+import ReconcileYAML
 
 /// Wires the real host into the engine; the one place that does.
 struct Session {
     let options: HostOptions
     let logger: Logger
     let registry = Providers.registry
+    /// Texts of the manifests read, for caret snippets in errors found after loading.
+    private let loadedSources = SourceBox()
 
     init(options: HostOptions) {
         self.options = options
@@ -30,12 +33,29 @@ struct Session {
             Terminal.writeError("error: \(error)")
             throw CLIExit.failure
         }
-        let renderer = DiagnosticRenderer(sources: loaded.sources, colour: Terminal.colourAllowed(fileDescriptor: 2))
+        loadedSources.sources = loaded.sources
         if !loaded.diagnostics.items.isEmpty {
-            Terminal.writeError(renderer.render(loaded.diagnostics.sorted))
+            Terminal.writeError(diagnosticRenderer.render(loaded.diagnostics.sorted))
         }
         if loaded.diagnostics.hasErrors { throw CLIExit.failure }
         return loaded
+    }
+
+    private var diagnosticRenderer: DiagnosticRenderer {
+        DiagnosticRenderer(sources: loadedSources.sources, colour: Terminal.colourAllowed(fileDescriptor: 2))
+    }
+
+    /// Prints any error the way an operator can act on it, then turns it into exit status 1.
+    func fail(_ error: Error) -> Error {
+        switch error {
+        case let exit as ExitCodeError:
+            return exit
+        case let diagnostics as DiagnosticsError:
+            Terminal.writeError(diagnosticRenderer.render(diagnostics.diagnostics))
+        default:
+            Terminal.writeError("error: \(error)")
+        }
+        return CLIExit.failure
     }
 
     func planRenderer(showUnchanged: Bool) -> PlanRenderer {
@@ -59,4 +79,8 @@ enum CLIExit {
 struct ExitCodeError: Error {
     let status: Int32
     init(_ status: Int32) { self.status = status }
+}
+
+private final class SourceBox: @unchecked Sendable {
+    var sources: [String: SourceText] = [:]
 }

@@ -112,9 +112,23 @@ public struct ManifestLoader: Sendable {
         guard let name else { return .invalid(nil) }
         let meta = ResourceMeta(
             address: ResourceAddress(kind: kind, name: name), state: state, dependsOn: dependsOn,
-            mark: root.mark, nameMark: reader.value("name")?.mark)
+            mark: root.mark, nameMark: reader.value("name")?.mark, keyMarks: Self.valueMarks(of: root))
         guard let spec, !reader.allDiagnostics.contains(where: { $0.severity == .error }) else { return .invalid(meta) }
         return .resource(Resource(meta: meta, spec: spec))
+    }
+
+    /// `size` → its value's mark, `cache.size` → the nested one's.
+    static func valueMarks(of node: Node, prefix: String = "") -> [String: Mark] {
+        var marks: [String: Mark] = [:]
+        for (key, value) in node.mapping ?? [] {
+            guard let name = key.scalar else { continue }
+            let path = prefix.isEmpty ? name : "\(prefix).\(name)"
+            marks[path] = value.mark
+            if value.mapping != nil {
+                marks.merge(valueMarks(of: value, prefix: path)) { outer, _ in outer }
+            }
+        }
+        return marks
     }
 
     private func readDependencies(_ reader: ObjectReader) -> [DependencyReference] {

@@ -60,6 +60,7 @@ public struct Planner: Sendable {
         var changing = Set<ResourceAddress>()
         var changes: [Change] = []
         var planned: [ResourcePlan] = []
+        var problems: [Diagnostic] = []
         let ordered = ExecutionOrder.sort(resources)
         for resource in ordered {
             guard let provider = registry.provider(for: resource.address.kind) else {
@@ -68,8 +69,17 @@ public struct Planner: Sendable {
             guard let observation = observations[resource.address] else {
                 throw ReconcileError.probeFailed(kind: resource.address.kind, reason: "no facts for \(resource.address)")
             }
-            let resourcePlan = try provider.plan(
-                resource, observed: observation, context: PlanContext(root: root, changing: changing))
+            let resourcePlan: ResourcePlan
+            do {
+                resourcePlan = try provider.plan(
+                    resource, observed: observation, context: PlanContext(root: root, changing: changing))
+            } catch let problem as PlanProblem {
+                problems.append(Self.diagnostic(problem, resource))
+                continue
+            } catch let many as PlanProblems {
+                problems.append(contentsOf: many.problems.map { Self.diagnostic($0, resource) })
+                continue
+            }
             if resourcePlan.action != .noop {
                 changing.insert(resource.address)
             }
@@ -79,10 +89,17 @@ public struct Planner: Sendable {
                 fingerprint: observation.fingerprint, desired: DesiredState(resource.spec),
                 state: resource.meta.state, source: resource.meta.mark?.description))
         }
+        if !problems.isEmpty {
+            throw DiagnosticsError(problems)
+        }
         Self.moveTriggersToCauses(&changes, plans: planned)
         return Plan(
             reconcileVersion: version, createdAt: now, host: hostName, root: root.path,
             source: { if case .file = source { return .facts } else { return .live } }(), changes: changes)
+    }
+
+    static func diagnostic(_ problem: PlanProblem, _ resource: Resource) -> Diagnostic {
+        .error(at: resource.meta.mark(for: problem.keyPath), keyPath: problem.keyPath, "\(resource.address): \(problem.message)")
     }
 
     /// A restart caused by another resource's change is queued before that change runs,

@@ -20,16 +20,30 @@ public struct ResourceMeta: Sendable {
     public let mark: Mark?
     /// Where the `name:` value is, for duplicate-name errors.
     public let nameMark: Mark?
+    /// Where each value is (`size`, `cache.device`), so problems found while planning name the line.
+    public let keyMarks: [String: Mark]
 
     public init(
         address: ResourceAddress, state: ResourceState = .present, dependsOn: [DependencyReference] = [],
-        mark: Mark? = nil, nameMark: Mark? = nil
+        mark: Mark? = nil, nameMark: Mark? = nil, keyMarks: [String: Mark] = [:]
     ) {
         self.address = address
         self.state = state
         self.dependsOn = dependsOn
         self.mark = mark
         self.nameMark = nameMark
+        self.keyMarks = keyMarks
+    }
+
+    /// The most specific mark known for a key path, falling back to its parents, then the document.
+    public func mark(for keyPath: String) -> Mark? {
+        var path = keyPath
+        while !path.isEmpty {
+            if let found = keyMarks[path] { return found }
+            guard let dot = path.lastIndex(of: ".") else { break }
+            path = String(path[..<dot])
+        }
+        return mark
     }
 }
 

@@ -64,3 +64,24 @@ public enum ShellQuote {
         return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }
+
+/// A problem with what a manifest asks for that only the host's facts reveal (no room on the VG,
+/// a cache device that is not a PV of it); the planner reports it at the manifest line of `keyPath`.
+public struct PlanProblem: Error, Sendable, Equatable {
+    public let keyPath: String
+    public let message: String
+
+    public init(_ keyPath: String, _ message: String) {
+        self.keyPath = keyPath
+        self.message = message
+    }
+}
+
+/// Several plan problems at once, so every one is reported in one run.
+public struct PlanProblems: Error, Sendable, Equatable {
+    public let problems: [PlanProblem]
+
+    public init(_ problems: [PlanProblem]) {
+        self.problems = problems
+    }
+}
