@@ -21,6 +21,9 @@ struct ApplyCommand: ParsableCommand {
     @Flag(name: .long, help: "Apply without asking.")
     var autoApprove = false
 
+    @Flag(name: .long, help: "Allow steps the plan classes data-loss (removing an LV, shrinking one).")
+    var allowDataLoss = false
+
     @Option(name: .long, help: ArgumentHelp("Wait this long for another apply's lock (default: do not wait).", valueName: "SECONDS"))
     var lockTimeout: Double = 0
 
@@ -49,6 +52,7 @@ struct ApplyCommand: ParsableCommand {
             Terminal.write(session.planRenderer(showUnchanged: output.showUnchanged).render(plan))
         }
         guard plan.hasChanges else { return }
+        try refuseUnallowedDataLoss(plan)
         try confirm(plan)
         let report = try orFail(session) { try executor.apply(plan, applyID: applyID, onEvent: Self.progress) }
         (report.succeeded ? Terminal.write : Terminal.writeError)(ApplyReportRenderer.render(report))
@@ -73,6 +77,15 @@ struct ApplyCommand: ParsableCommand {
         let loaded = try session.loadManifests(manifests.paths)
         return try session.planner.plan(
             loaded.resources, from: .live(session.host), root: hostOptions.hostRoot, hostName: hostOptions.hostName)
+    }
+
+    /// Approval alone is not enough for a step that can lose data: it takes its own flag.
+    private func refuseUnallowedDataLoss(_ plan: Plan) throws {
+        let risky = plan.changes.filter { $0.hasChanges && $0.risk == .dataLoss }.map(\.address.description)
+        guard !risky.isEmpty, !allowDataLoss else { return }
+        Terminal.writeError("error: this plan can lose data (\(risky.joined(separator: ", "))); nothing was changed. "
+            + "Review it, then apply again with --allow-data-loss.")
+        throw CLIExit.failure
     }
 
     private func confirm(_ plan: Plan) throws {
@@ -109,6 +122,8 @@ struct ApplyCommand: ParsableCommand {
             break
         case .triggerRun(let summary):
             Terminal.writeError("↻ \(summary)")
+        case .progress(let text):
+            Terminal.writeError("      \(text)")
         }
     }
 

@@ -6,5 +6,6 @@ public enum Providers {
         AnyProvider(FileProvider()),
         AnyProvider(SystemdUnitProvider()),
         AnyProvider(OnionRelayProvider()),
+        AnyProvider(LogicalVolumeProvider()),
     ])
 }

@@ -87,9 +87,18 @@ BROKEN = {
     "relay with v2 address": "kind: OnionRelay\nname: mx\nentries:\n  example.org: ysp4gfuhnmj6b4mb.onion\n",
     "relay with bad domain": f"kind: OnionRelay\nname: mx\nentries:\n  -bad.org: {ONION}\n",
     "relay with public dns": f"kind: OnionRelay\nname: mx\nentries:\n  a.org: {ONION}\ntor:\n  dnsAddress: 0.0.0.0\n",
+    "lv without size": "kind: LogicalVolume\nname: storage/slowlv\n",
+    "lv name without vg": "kind: LogicalVolume\nname: slowlv\nsize: 1G\n",
+    "lv bad size": "kind: LogicalVolume\nname: storage/slowlv\nsize: 1.5X\n",
+    "lv shrink without fs resize": "kind: LogicalVolume\nname: storage/slowlv\nsize: 1G\nallowShrink: true\n",
+    "lv bad cache mode": "kind: LogicalVolume\nname: storage/slowlv\nsize: 1G\ncache:\n  mode: writebak\n  size: 1G\n  device: /dev/md3\n",
+    "lv cache without device": "kind: LogicalVolume\nname: storage/slowlv\nsize: 1G\ncache:\n  mode: writeback\n  size: 1G\n",
     "relay with unknown key": f"kind: OnionRelay\nname: mx\nentries:\n  a.org: {ONION}\nexim:\n  router: /x\n",
 }
 GOOD = {
+    "seed's cached lv": "kind: LogicalVolume\nname: storage/slowlv\nsize: 1300G\nresizeFilesystem: true\n"
+                        "cache:\n  name: slowlv_cache\n  mode: writeback\n  size: 100G\n  device: /dev/md3\n",
+    "absent lv": "kind: LogicalVolume\nname: storage/old\nstate: absent\n",
     "relay": f"kind: OnionRelay\nname: mx\nentries:\n  a.org: {ONION}\ntor:\n  dnsPort: 5353\n",
     "absent relay": "kind: OnionRelay\nname: mx\nstate: absent\n",
     "absent file without content": "kind: File\nname: a\npath: /a\nstate: absent\n",

@@ -8,6 +8,7 @@ public enum ApplyEvent: Sendable {
     case stepFailed(ResourceAddress?, Step, String)
     case changeCompleted(Change)
     case triggerRun(String)
+    case progress(String)
 }
 
 /// The only code that changes the host: runs each step of a plan in order,
@@ -119,7 +120,11 @@ public struct Executor: Sendable {
     func perform(_ step: Step, queue: inout TriggerQueue, applyID: String, onEvent: (ApplyEvent) -> Void) throws {
         switch step {
         case .command(let command):
-            _ = try commands.checked(Command(command.argv, environment: command.environment))
+            if let monitor = command.monitor {
+                try MonitoredCommand.run(command, monitor: monitor, commands: commands, onEvent: onEvent)
+            } else {
+                _ = try commands.checked(Command(command.argv, environment: command.environment))
+            }
         case .writeFile(let write):
             if write.needsDaemonReload && root.isLive {
                 queue.daemonReload = true

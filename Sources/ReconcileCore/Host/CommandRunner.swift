@@ -31,9 +31,17 @@ public struct CommandResult: Sendable, Equatable, Codable {
 /// The one way probes and the executor start processes; tests inject recorded outputs.
 public protocol CommandRunner: Sendable {
     func run(_ command: Command) throws -> CommandResult
+    /// Runs while calling `poll` every `interval` seconds; `poll` returning false stops the command (SIGTERM).
+    func run(_ command: Command, every interval: Double, poll: () -> Bool) throws -> CommandResult
 }
 
 extension CommandRunner {
+    /// Recorded runners answer at once: one poll, then the answer.
+    public func run(_ command: Command, every interval: Double, poll: () -> Bool) throws -> CommandResult {
+        _ = poll()
+        return try run(command)
+    }
+
     /// Runs and insists on exit status 0, turning anything else into a `CommandFailure`.
     public func checked(_ command: Command) throws -> CommandResult {
         let result = try run(command)
@@ -54,6 +62,10 @@ public struct ProcessRunner: CommandRunner {
     public init() {}
 
     public func run(_ command: Command) throws -> CommandResult {
+        try run(command, every: 0, poll: { true })
+    }
+
+    public func run(_ command: Command, every interval: Double, poll: () -> Bool) throws -> CommandResult {
         guard let executable = command.argv.first else {
             throw ReconcileError.notAllowed("empty argv")
         }
@@ -98,6 +110,15 @@ public struct ProcessRunner: CommandRunner {
             try? stdin.fileHandleForWriting.write(contentsOf: input)
         }
         try? stdin.fileHandleForWriting.close()
+        if interval > 0 {
+            while process.isRunning {
+                if !poll() {
+                    process.terminate()
+                    break
+                }
+                Thread.sleep(forTimeInterval: interval)
+            }
+        }
         group.wait()
         process.waitUntilExit()
         return CommandResult(status: process.terminationStatus, stdout: collected[0].value, stderr: collected[1].value)

@@ -12,8 +12,12 @@ public struct LoggingRunner: CommandRunner {
     }
 
     public func run(_ command: Command) throws -> CommandResult {
+        try run(command, every: 0, poll: { true })
+    }
+
+    public func run(_ command: Command, every interval: Double, poll: () -> Bool) throws -> CommandResult {
         let started = DispatchTime.now()
-        let result = try wrapped.run(command)
+        let result = interval > 0 ? try wrapped.run(command, every: interval, poll: poll) : try wrapped.run(command)
         let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
         logger.debug("ran command", metadata: [
             "argv": .array(command.argv.map { .string($0) }),

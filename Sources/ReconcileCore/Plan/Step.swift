@@ -43,11 +43,44 @@ public struct CommandStep: Codable, Sendable, Equatable {
     public var argv: [String]
     public var environment: [String: String]
     public var summary: String
+    /// For long work: how to watch it make progress, and when to give up on it.
+    public var monitor: ProgressMonitor?
 
-    public init(argv: [String], environment: [String: String] = [:], summary: String? = nil) {
+    public init(argv: [String], environment: [String: String] = [:], summary: String? = nil, monitor: ProgressMonitor? = nil) {
         self.argv = argv
         self.environment = environment
         self.summary = summary ?? "run " + argv.map(ShellQuote.quote).joined(separator: " ")
+        self.monitor = monitor
+    }
+}
+
+/// A command that prints how much work is left, polled while a long step runs: progress is
+/// shown, and a step that makes none for `stallSeconds` is stopped.
+public struct ProgressMonitor: Codable, Sendable, Equatable {
+    public var argv: [String]
+    public var environment: [String: String]
+    /// Which whitespace-separated field of the output holds the number (0-based).
+    public var field: Int
+    public var unit: String
+    public var stallSeconds: Int
+    public var intervalSeconds: Double
+
+    public init(
+        argv: [String], environment: [String: String] = [:], field: Int = 0, unit: String, stallSeconds: Int,
+        intervalSeconds: Double = 2
+    ) {
+        self.argv = argv
+        self.environment = environment
+        self.field = field
+        self.unit = unit
+        self.stallSeconds = stallSeconds
+        self.intervalSeconds = intervalSeconds
+    }
+
+    /// The number in `output`, or nil when the output has another shape (the step may be over).
+    public func remaining(in output: String) -> Int? {
+        let fields = output.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" })
+        return field < fields.count ? Int(fields[field]) : nil
     }
 }
 

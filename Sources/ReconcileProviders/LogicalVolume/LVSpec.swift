@@ -1,0 +1,104 @@
+import ReconcileCore
+
+/// `kind: LogicalVolume`: an LV of a given size, optionally with a dm-cache on a fast PV of the same VG
+/// (the seed's "lvm cache create + resize").
+public struct LVSpec: ResourceSpec {
+    public enum CacheMode: String, Codable, Sendable, CaseIterable {
+        case writeback, writethrough, passthrough
+    }
+
+    /// How a cached LV grows: uncache, resize, recache (the seed's way); in place (lvm2 ≥ 2.03.12);
+    /// or auto, chosen from the host's lvm2 and kernel.
+    public enum ResizeStrategy: String, Codable, Sendable, CaseIterable {
+        case auto, recache, online
+    }
+
+    public struct Cache: Codable, Sendable, Equatable {
+        public var name: String
+        public var mode: CacheMode
+        public var size: ByteSize
+        public var device: String
+    }
+
+    public var vg: String
+    public var lv: String
+    public var size: ByteSize?
+    public var resizeFilesystem: Bool
+    public var allowShrink: Bool
+    /// PVs new extents may come from (`lvcreate`/`lvresize` take them last); all but the cache device when empty.
+    public var pvs: [String]
+    public var resizeStrategy: ResizeStrategy
+    /// Seconds a writeback flush may go without progress before the apply gives up.
+    public var flushStallSeconds: Int
+    public var cache: Cache?
+
+    public var path: String { "\(vg)/\(lv)" }
+}
+
+extension LVSpec {
+    static let keys = ["size", "resizeFilesystem", "allowShrink", "pvs", "resizeStrategy", "flushStallSeconds", "cache"]
+    static let cacheKeys = ["name", "mode", "size", "device"]
+
+    /// LVM's own name rules: letters, digits and `+_.-`, not starting with `-`.
+    static func isLVMName(_ name: Substring) -> Bool {
+        !name.isEmpty && name.count <= 127 && name.first != "-" && name != "." && name != ".."
+            && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "+_.-".contains($0)) }
+    }
+
+    static func decode(_ reader: ObjectReader, context: DecodeContext) -> LVSpec? {
+        let parts = context.name.split(separator: "/", omittingEmptySubsequences: false)
+        let nameIsValid = parts.count == 2 && isLVMName(parts[0]) && isLVMName(parts[1])
+        if !nameIsValid {
+            reader.error("name", "\"\(context.name)\" is not VG/LV (like storage/slowlv; letters, digits and +_.- only)")
+        }
+        let size = readSize(reader, "size", required: context.state == .present)
+        let resizeFilesystem = reader.bool("resizeFilesystem") ?? false
+        let allowShrink = reader.bool("allowShrink") ?? false
+        if allowShrink && !resizeFilesystem {
+            reader.error("allowShrink", "shrinking needs resizeFilesystem: true, or the filesystem is cut off with the LV")
+        }
+        var pvs: [String] = []
+        for (index, (path, node)) in (reader.stringList("pvs") ?? []).enumerated() {
+            guard path.hasPrefix("/dev/") else {
+                reader.error(at: node, keyPath: "pvs[\(index)]", "a PV is a device path like /dev/md2, found \"\(path)\"")
+                continue
+            }
+            pvs.append(path)
+        }
+        let strategy = reader.choice("resizeStrategy", as: ResizeStrategy.self) ?? .auto
+        let stall = reader.int("flushStallSeconds", range: 10...86_400) ?? 600
+        var cache: Cache?
+        if let object = reader.object("cache", knownKeys: cacheKeys) {
+            let lvName = parts.count == 2 ? String(parts[1]) : context.name
+            let name = object.string("name") ?? "\(lvName)_cache"
+            if !isLVMName(Substring(name)) {
+                object.error("name", "\"\(name)\" is not a valid LV name")
+            }
+            let mode = object.string("mode", required: true).flatMap { _ in object.choice("mode", as: CacheMode.self) }
+            let cacheSize = readSize(object, "size", required: true)
+            let device = object.string("device", required: true)
+            if let device, !device.hasPrefix("/dev/") {
+                object.error("device", "the cache device is a PV path like /dev/md3, found \"\(device)\"")
+            }
+            if let device, pvs.contains(device) {
+                object.error("device", "\(device) is also listed in pvs: the cache must not share a PV with the LV it caches")
+            }
+            if let mode, let cacheSize, let device, device.hasPrefix("/dev/") {
+                cache = Cache(name: name, mode: mode, size: cacheSize, device: device)
+            }
+        }
+        guard nameIsValid else { return nil }
+        return LVSpec(
+            vg: String(parts[0]), lv: String(parts[1]), size: size, resizeFilesystem: resizeFilesystem,
+            allowShrink: allowShrink, pvs: pvs, resizeStrategy: strategy, flushStallSeconds: stall, cache: cache)
+    }
+
+    private static func readSize(_ reader: ObjectReader, _ key: String, required: Bool) -> ByteSize? {
+        guard let text = reader.string(key, required: required) else { return nil }
+        guard let size = ByteSize(parsing: text) else {
+            reader.error(key, "\"\(text)\" is not a size: a number with K, M, G, T or P (binary units), or bytes")
+            return nil
+        }
+        return size
+    }
+}

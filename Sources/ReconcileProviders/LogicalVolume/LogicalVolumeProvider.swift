@@ -1,0 +1,56 @@
+import ReconcileCore
+
+/// LVs with an optional dm-cache: created, grown (recache or in place), re-cached, uncached, removed.
+/// One `lvs`, one `vgs`, one `pvs`, one `lvm version` and one `uname -r` for all LVs.
+public struct LogicalVolumeProvider: ResourceProvider {
+    public typealias Spec = LVSpec
+    public typealias Observed = LVObservation
+
+    public static let kind = "LogicalVolume"
+    public static let keys = LVSpec.keys
+
+    public init() {}
+
+    public func decode(_ reader: ObjectReader, context: DecodeContext) -> LVSpec? {
+        LVSpec.decode(reader, context: context)
+    }
+
+    /// Two LVs may not want a cache of one name in one VG.
+    public func validate(_ resources: [Declared<LVSpec>]) -> [Diagnostic] {
+        var seen: [String: Declared<LVSpec>] = [:]
+        var diagnostics: [Diagnostic] = []
+        for resource in resources {
+            guard let cache = resource.spec.cache else { continue }
+            let key = "\(resource.spec.vg)/\(cache.name)"
+            if let first = seen[key] {
+                diagnostics.append(.error(
+                    at: resource.meta.mark(for: "cache.name"), keyPath: "cache.name",
+                    "cache \(key) is also wanted by \(first.address)"))
+            } else {
+                seen[key] = resource
+            }
+        }
+        return diagnostics
+    }
+
+    public func probe(_ resources: [Declared<LVSpec>], host: HostContext) throws -> [LVObservation] {
+        guard !resources.isEmpty else { return [] }
+        let report = try LVMReport.probe(host.commands)
+        let version = try? host.commands.checked(Command(["lvm", "version"], environment: LVMReport.environment))
+        let kernel = try? host.commands.checked(["uname", "-r"])
+        return resources.map {
+            LVObservation.extract(
+                report, vg: $0.spec.vg, lv: $0.spec.lv,
+                lvmVersion: version.flatMap { LVObservation.parseLVMVersion($0.stdoutText) },
+                kernel: kernel?.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+    }
+
+    public func plan(_ resource: Declared<LVSpec>, observed: LVObservation, context: PlanContext) throws -> ResourcePlan {
+        guard context.root.isLive else {
+            throw PlanProblem("name", "LVs are the host's real disks and cannot be staged under --root \(context.root.path)")
+        }
+        let planner = LVPlanner(spec: resource.spec, observed: observed)
+        return resource.meta.state == .absent ? planner.planRemoval() : try planner.planPresence()
+    }
+}
