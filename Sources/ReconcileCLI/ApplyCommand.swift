@@ -113,17 +113,17 @@ struct ApplyCommand: ParsableCommand {
     static func progress(_ event: ApplyEvent) {
         switch event {
         case .changeStarted(let change):
-            Terminal.writeError("\(change.action.symbol) \(change.address): \(change.action.rawValue)")
+            ProgressLine.shared.print("\(change.action.symbol) \(change.address): \(change.action.rawValue)")
         case .stepStarted(_, let step):
-            Terminal.writeError("    \(step.summary)")
+            ProgressLine.shared.print("    \(step.summary)")
         case .stepFailed(_, let step, let message):
-            Terminal.writeError("    FAILED: \(step.summary): \(message)")
+            ProgressLine.shared.print("    FAILED: \(step.summary): \(message)")
         case .changeCompleted:
             break
         case .triggerRun(let summary):
-            Terminal.writeError("↻ \(summary)")
+            ProgressLine.shared.print("↻ \(summary)")
         case .progress(let text):
-            Terminal.writeError("      \(text)")
+            ProgressLine.shared.update("      " + text)
         }
     }
 

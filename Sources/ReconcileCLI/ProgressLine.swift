@@ -1,0 +1,37 @@
+import Foundation
+
+/// Apply progress on stderr: on a terminal one line rewritten in place; otherwise a log line
+/// at most every 10 seconds, so an hours-long flush does not flood a CI log.
+final class ProgressLine: @unchecked Sendable {
+    static let shared = ProgressLine(interactive: isatty(2) == 1)
+
+    private let interactive: Bool
+    private let lock = NSLock()
+    private var open = false
+    private var lastLogged: Date?
+
+    init(interactive: Bool) {
+        self.interactive = interactive
+    }
+
+    func print(_ line: String) {
+        lock.withLock {
+            if open { FileHandle.standardError.write(Data("\n".utf8)) }
+            open = false
+            lastLogged = nil
+        }
+        Terminal.writeError(line)
+    }
+
+    func update(_ line: String) {
+        lock.withLock {
+            if interactive {
+                FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
+                open = true
+            } else if lastLogged.map({ Date().timeIntervalSince($0) >= 10 }) ?? true {
+                FileHandle.standardError.write(Data("\(line)\n".utf8))
+                lastLogged = Date()
+            }
+        }
+    }
+}
