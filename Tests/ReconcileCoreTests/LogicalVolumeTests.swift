@@ -234,6 +234,35 @@ import Testing
         #expect(!moving.terminated)
     }
 
+    /// A captured failure: exit status and stderr exactly as lvm2 gave them.
+    func captured(_ name: String) throws -> CommandResult {
+        CommandResult(
+            status: Int32(try fixture("lvm/errors/\(name).rc").trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1,
+            stdout: Data(try fixture("lvm/errors/\(name).stdout").utf8), stderr: Data(try fixture("lvm/errors/\(name).stderr").utf8))
+    }
+
+    @Test func aRejectedReportIsAProbeErrorNotAnEmptyHost() throws {
+        // lvm2 prints an empty JSON report on stdout even when it rejects the field list.
+        let runner = RecordedRunner([LVMReport.lvsArgv: try captured("bad-field")])
+        #expect(throws: ReconcileError.self) { try LVMReport.probe(runner) }
+        do {
+            _ = try LVMReport.probe(runner)
+        } catch {
+            #expect("\(error)".contains("exited with status 5"))
+            #expect("\(error)".contains("Unrecognised field: no_such_field"))
+        }
+    }
+
+    @Test func lvmFailuresReachTheReportWithArgvStatusAndStderr() throws {
+        let directory = TemporaryDirectory()
+        let (plan, _) = try plan(Self.cachedManifest, state: "plain")
+        let failing = RecordedRunner([:]) { argv in argv.first == "lvcreate" ? try? self.captured("already-cached") : nil }
+        let executor = Executor(
+            files: LocalFileSystem(), commands: failing, state: StateDirectory(directory.path), logger: .init(label: "t"))
+        let report = try executor.apply(plan, applyID: "lv")
+        #expect(report.failure?.message.hasPrefix("`lvcreate --type cache --cachemode writeback --name slowlv_cache --size 209715200b storage/slowlv /dev/loop1` exited with status 5: Cache is not supported") == true)
+    }
+
     @Test func flushProgressReportsRateAndStalls() {
         var tracker = ProgressTracker(stallSeconds: 10)
         tracker.record(1000, at: 0)
