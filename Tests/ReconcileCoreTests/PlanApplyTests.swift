@@ -39,6 +39,24 @@ struct Stage {
         mode: "0640"
         """
 
+    /// The middle one cannot be written while /etc/blocker is a file.
+    static let threeFiles = """
+        kind: File
+        name: first
+        path: /etc/first
+        content: "1"
+        ---
+        kind: File
+        name: broken
+        path: /etc/blocker/child
+        content: "2"
+        ---
+        kind: File
+        name: last
+        path: /etc/last
+        content: "3"
+        """
+
     @Test func createThenConverge() throws {
         let stage = Stage()
         let first = try stage.plan(Self.motd)
@@ -103,22 +121,7 @@ struct Stage {
         let stage = Stage()
         // /etc/blocker is a file, so nothing can be created below it.
         try stage.directory.write("etc/blocker", "x")
-        let plan = try stage.plan("""
-            kind: File
-            name: first
-            path: /etc/first
-            content: "1"
-            ---
-            kind: File
-            name: broken
-            path: /etc/blocker/child
-            content: "2"
-            ---
-            kind: File
-            name: last
-            path: /etc/last
-            content: "3"
-            """)
+        let plan = try stage.plan(Self.threeFiles)
         let report = try stage.apply(plan)
         #expect(!report.succeeded)
         #expect(report.completed.map(\.name) == ["first"])
@@ -129,22 +132,7 @@ struct Stage {
         #expect(rendered.contains("Not attempted:\n  · File/last"))
         // Level-triggered: the next plan holds only what is left.
         try FileManager.default.removeItem(atPath: stage.directory.path + "/etc/blocker")
-        let next = try stage.plan("""
-            kind: File
-            name: first
-            path: /etc/first
-            content: "1"
-            ---
-            kind: File
-            name: broken
-            path: /etc/blocker/child
-            content: "2"
-            ---
-            kind: File
-            name: last
-            path: /etc/last
-            content: "3"
-            """)
+        let next = try stage.plan(Self.threeFiles)
         #expect(next.changes.filter(\.hasChanges).map(\.address.name) == ["broken", "last"])
     }
 

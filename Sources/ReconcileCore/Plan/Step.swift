@@ -12,19 +12,22 @@ public enum Step: Codable, Sendable, Equatable {
 
     static let daemonReloadNote = "; then systemctl daemon-reload (once per apply)"
 
+    /// "mode 0644, owner root, group root", leaving out what is not set.
+    static func describe(mode: UInt32?, owner: String?, group: String?) -> String {
+        [mode.map { "mode \(FileMode.format($0))" }, owner.map { "owner \($0)" }, group.map { "group \($0)" }]
+            .compactMap { $0 }.joined(separator: ", ")
+    }
+
     /// What a reviewer reads in the plan.
     public var summary: String {
         switch self {
         case .command(let step): return step.summary
         case .writeFile(let step):
-            let attributes = [step.mode.map { "mode \(FileMode.format($0))" }, step.owner.map { "owner \($0)" },
-                              step.group.map { "group \($0)" }].compactMap { $0 }
-            let suffix = attributes.isEmpty ? "" : " (\(attributes.joined(separator: ", ")))"
+            let attributes = Self.describe(mode: step.mode, owner: step.owner, group: step.group)
+            let suffix = attributes.isEmpty ? "" : " (\(attributes))"
             return "write \(step.path)\(suffix)" + (step.needsDaemonReload ? Self.daemonReloadNote : "")
         case .setAttributes(let step):
-            let attributes = [step.mode.map { "mode \(FileMode.format($0))" }, step.owner.map { "owner \($0)" },
-                              step.group.map { "group \($0)" }].compactMap { $0 }
-            return "set \(attributes.joined(separator: ", ")) on \(step.path)"
+            return "set \(Self.describe(mode: step.mode, owner: step.owner, group: step.group)) on \(step.path)"
         case .removeFile(let step):
             return "remove \(step.path)" + (step.backup ? " (backed up first)" : "")
                 + (step.needsDaemonReload ? Self.daemonReloadNote : "")
