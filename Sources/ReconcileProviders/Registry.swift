@@ -5,5 +5,6 @@ public enum Providers {
     public static let registry = ProviderRegistry([
         AnyProvider(FileProvider()),
         AnyProvider(SystemdUnitProvider()),
+        AnyProvider(CaptureProxyProvider()),
     ])
 }
