@@ -72,7 +72,7 @@ extension CaptureProxySpec {
         if let socket, let proxy, socket == proxy {
             reader.error("proxy", "must differ from socket: the relay would replace the server's own socket")
         }
-        if present && timeLimit == nil && rotate == nil {
+        if present, pcap != nil, !reader.has("timeLimit"), !reader.has("rotate") {
             reader.warning("pcap", "neither timeLimit nor rotate is set: a forgotten capture grows until the disk is full")
         }
         guard nameIsValid, let proxy else { return nil }
