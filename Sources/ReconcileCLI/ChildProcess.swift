@@ -3,11 +3,19 @@ import ReconcileCore
 
 /// A child started by argv in its own process group, with default signal handling, stdin from
 /// /dev/null and its output in a log file: Ctrl-C on the terminal reaches only reconcile, which
-/// then stops the children in the order the capture needs.
-struct ChildProcess {
+/// then stops the children in the order the capture needs. A class, so the exit status is
+/// collected once and a reaped pid (possibly reused by then) is never signalled again.
+final class ChildProcess {
     let argv: [String]
     let pid: pid_t
     let log: String
+    private var status: Int32?
+
+    private init(argv: [String], pid: pid_t, log: String) {
+        self.argv = argv
+        self.pid = pid
+        self.log = log
+    }
 
     static func spawn(_ argv: [String], log: String) throws -> ChildProcess {
         guard let program = argv.first else { throw ReconcileError.notAllowed("empty argv") }
@@ -40,15 +48,18 @@ struct ChildProcess {
 
     /// The exit status (or 128 + signal) once it has ended, without waiting.
     func exitStatus() -> Int32? {
-        var status: Int32 = 0
-        guard waitpid(pid, &status, WNOHANG) == pid else { return nil }
-        return Self.decode(status)
+        if let status { return status }
+        var raw: Int32 = 0
+        guard waitpid(pid, &raw, WNOHANG) == pid else { return nil }
+        status = Self.decode(raw)
+        return status
     }
 
     /// Signals the whole group (socat's forked children too), then waits up to `grace` seconds
     /// before killing it; returns how it ended.
     @discardableResult
     func stop(_ signal: Int32, grace: TimeInterval = 5) -> Int32 {
+        if let status { return status }
         kill(-pid, signal)
         let deadline = Date().addingTimeInterval(grace)
         while Date() < deadline {
@@ -56,9 +67,11 @@ struct ChildProcess {
             usleep(20_000)
         }
         kill(-pid, SIGKILL)
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
-        return Self.decode(status)
+        var raw: Int32 = 0
+        waitpid(pid, &raw, 0)
+        let killed = Self.decode(raw)
+        status = killed
+        return killed
     }
 
     var name: String { (argv.first as NSString?)?.lastPathComponent ?? "?" }

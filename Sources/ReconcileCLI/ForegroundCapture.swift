@@ -28,7 +28,15 @@ struct ForegroundCapture {
         let handler: @convention(c) (Int32) -> Void = { receivedStopSignal = $0 }
         let previousINT = signal(SIGINT, handler)
         let previousTERM = signal(SIGTERM, handler)
+        // A parent may hand down a mask that blocks them (Foundation's Process does): Ctrl-C must work.
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGINT)
+        sigaddset(&stopSignals, SIGTERM)
+        var previousBlocked = sigset_t()
+        pthread_sigmask(SIG_UNBLOCK, &stopSignals, &previousBlocked)
         defer {
+            pthread_sigmask(SIG_SETMASK, &previousBlocked, nil)
             signal(SIGINT, previousINT)
             signal(SIGTERM, previousTERM)
             umask(previousMask)
@@ -42,15 +50,16 @@ struct ForegroundCapture {
             throw error
         }
         let failed = tearDown(children)
-        var files = PcapFiles(pcap: units.pcap)
-        let count = files.refresh()
+        var pcapFiles = PcapFiles(pcap: units.pcap)
+        let count = pcapFiles.refresh()
         let why: String
         switch outcome {
         case .stopped(let signal): why = signal == SIGINT ? "interrupted" : "terminated"
         case .timeLimit: why = "time limit of \(units.timeLimit ?? 0) s reached"
         case .childFailed: why = "a process of the chain ended"
         }
-        Terminal.write("\nCapture \(units.name) stopped (\(why)): \(count.packets) packets, \(Self.format(bytes: count.bytes)) in \(units.pcap)\n")
+        let files = units.rotate.map { "\(units.pcap)0… (a ring of \($0.files) files)" } ?? units.pcap
+        Terminal.write("\nCapture \(units.name) stopped (\(why)): \(count.packets) packets, \(Self.format(bytes: count.bytes)) in \(files)\n")
         for child in failed {
             Terminal.writeError("\(child.name) (\(child.argv.joined(separator: " "))) did not end cleanly; its output:\n\(child.logTail())")
         }

@@ -129,7 +129,7 @@ import Testing
         let units = try #require(CaptureUnits(spec))
         #expect(units.argv(.tcpdump) == [
             "/usr/bin/timeout", "--preserve-status", "--signal=INT", "3600",
-            "/usr/bin/tcpdump", "-U", "-Z", "root", "-i", "lo", "-nn", "-w", "/var/lib/reconcile/capture/app.pcap",
+            "/usr/bin/tcpdump", "-U", "--immediate-mode", "-Z", "root", "-i", "lo", "-nn", "-w", "/var/lib/reconcile/capture/app.pcap",
             "-C", "50", "-W", "4", "tcp", "port", "9000",
         ])
         #expect(units.argv(.tcpdump, timeLimited: false).first == "/usr/bin/tcpdump")
@@ -155,7 +155,7 @@ import Testing
             [Service]
             ExecStartPre=/usr/bin/mkdir -p -m 0700 /var/lib/reconcile/capture
             UMask=0077
-            ExecStart=/usr/bin/tcpdump -U -Z root -i lo -nn -w /var/lib/reconcile/capture/app.pcap tcp port 9000
+            ExecStart=/usr/bin/tcpdump -U --immediate-mode -Z root -i lo -nn -w /var/lib/reconcile/capture/app.pcap tcp port 9000
             Restart=on-failure
             RestartSec=1
 

@@ -55,14 +55,16 @@ public struct CaptureUnits: Sendable, Equatable {
 
     // MARK: argv
 
-    /// `-U`: every packet reaches the file as it comes (else nothing until exit). `-Z root`: Debian's
+    /// `-U`: every packet reaches the file as it comes (else nothing until exit). `--immediate-mode`:
+    /// libpcap otherwise hands packets over in blocks once a second, and a stop within that second
+    /// loses the last ones (seen here: a capture stopped right after a request had 0 packets). `-Z root`: Debian's
     /// tcpdump otherwise hands its files to user tcpdump, so anyone who becomes that user reads the
     /// traffic. With a time limit, timeout(1) ends it with SIGINT, which tcpdump answers by
     /// flushing and exiting 0, so the unit ends cleanly instead of "failed".
     public func tcpdumpArgv(timeLimited: Bool = true) -> [String] {
         let limit = (timeLimited ? timeLimit : nil).map { [Self.timeout, "--preserve-status", "--signal=INT", String($0)] } ?? []
         let ring = rotate.map { ["-C", String($0.megabytes), "-W", String($0.files)] } ?? []
-        return limit + [Self.tcpdump, "-U", "-Z", "root", "-i", "lo", "-nn", "-w", pcap] + ring + ["tcp", "port", String(port)]
+        return limit + [Self.tcpdump, "-U", "--immediate-mode", "-Z", "root", "-i", "lo", "-nn", "-w", pcap] + ring + ["tcp", "port", String(port)]
     }
 
     /// Loopback only: TCP-LISTEN binds every address unless told otherwise.
