@@ -180,8 +180,9 @@ import Testing
             # Managed by reconcile (CaptureProxy/app); local edits are overwritten.
             [Unit]
             Description=capture proxy app: /run/app.sock.proxy to TCP 127.0.0.1:9000
-            BindsTo=capture-app-tcp.service
-            After=capture-app-tcp.service
+            BindsTo=capture-app-tcpdump.service
+            Wants=capture-app-tcp.service
+            After=capture-app-tcpdump.service capture-app-tcp.service
             StartLimitIntervalSec=60
             StartLimitBurst=5
 

@@ -122,14 +122,14 @@ if pcap_has_both "${PCAP}0"; then ok "absent: the pcap is kept and still readabl
 plan_exit "after state: absent" 0
 
 # --- 6: a time-limited capture ends cleanly and stays ended --------------------------
-write_proxy "timeLimit: 4s"
+write_proxy "timeLimit: 20s"
 sed -i '/^rotate:/d' "$M/app.yaml"
 apply "time-limited capture"
 check_eq "time-limited: the three units are active" "active active active " "$(active_states "${UNITS[@]}")"
 poll 10 is_socket "$PROXY" || true
 check_eq "time-limited: traffic passes" "$REPLY" "$(talk "$PROXY")"
 ended() { [ "$(active_states "${UNITS[@]}")" = "inactive inactive inactive " ]; }
-if poll 15 ended; then ok "time-limited: the whole chain stopped at the limit"
+if poll 40 ended; then ok "time-limited: the whole chain stopped at the limit"
 else not_ok "time-limited: the whole chain stopped at the limit" "$(active_states "${UNITS[@]}")"; fi
 check_eq "time-limited: tcpdump ended cleanly, not failed" "success" "$(unit_prop capture-app-tcpdump.service Result)"
 check_eq "time-limited: no proxy socket left" "no" "$([ -e "$PROXY" ] && echo yes || echo no)"

@@ -96,9 +96,10 @@ public struct CaptureUnits: Sendable, Equatable {
 
     // MARK: unit files
 
-    /// Each relay is bound to the process it feeds: when the recorder stops (time limit, state:
-    /// absent), the relays stop with it, so nothing passes uncaptured. Only the client-facing relay
-    /// is enabled: at boot it pulls in the rest.
+    /// Both relays are bound to the recorder: when it stops (time limit, state: absent) they stop
+    /// with it, so nothing passes uncaptured. They are not bound to each other: a killed TCP relay
+    /// restarts alone (chaining BindsTo stopped the client-facing relay for good, seen under
+    /// systemd 252). Only the client-facing relay is enabled: at boot it pulls in the rest.
     public func unitContent(_ role: Role) -> String {
         let description: String
         var unit: [String] = []
@@ -114,7 +115,8 @@ public struct CaptureUnits: Sendable, Equatable {
             unit += ["BindsTo=\(unitName(.tcpdump))", "After=\(unitName(.tcpdump))"]
         case .unix:
             description = "\(proxy) to TCP \(Self.loopback):\(port)"
-            unit += ["BindsTo=\(unitName(.tcp))", "After=\(unitName(.tcp))"]
+            unit += ["BindsTo=\(unitName(.tcpdump))", "Wants=\(unitName(.tcp))",
+                     "After=\(unitName(.tcpdump)) \(unitName(.tcp))"]
             // No moment with a wider mode between socket creation and socat's chmod.
             service.append("UMask=0077")
         }
