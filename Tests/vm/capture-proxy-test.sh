@@ -38,7 +38,11 @@ poll() {   # poll SECONDS CMD...: until CMD succeeds
 is_socket() { [ -S "$1" ]; }
 talk() { printf '%s\n' "$REQUEST" | timeout 10 socat -t5 - "UNIX-CONNECT:$1" 2>&1 || true; }
 active_states() { local u; for u in "$@"; do printf '%s ' "$(is_active "$u")"; done; }
-pcap_has_both() { tcpdump -r "$1" -nn -A 2>/dev/null | grep -q "$REQUEST" && tcpdump -r "$1" -nn -A 2>/dev/null | grep -q "$REPLY"; }
+pcap_has_both() {   # read whole first: grep -q would end the pipe early and, with pipefail, fail it
+  local text
+  text=$(tcpdump -r "$1" -nn -A 2>/dev/null) || return 1
+  grep -q "$REQUEST" <<<"$text" && grep -q "$REPLY" <<<"$text"
+}
 chain_processes() {   # processes whose argv names this chain's proxy, port or pcap
   pgrep -c -f -- "$PROXY|TCP-LISTEN:$PORT,|port $PORT\$" || true
 }
