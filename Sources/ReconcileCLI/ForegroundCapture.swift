@@ -41,7 +41,7 @@ struct ForegroundCapture {
             signal(SIGTERM, previousTERM)
             umask(previousMask)
         }
-        var children: [ChildProcess] = []
+        var children: [(role: CaptureUnits.Role, process: ChildProcess)] = []
         let outcome: Outcome
         do {
             outcome = try start(into: &children, logs: logs).map { _ in Outcome.childFailed } ?? watch(children)
@@ -101,10 +101,10 @@ struct ForegroundCapture {
 
     /// Starts the chain recorder first, each process only once the one before it is ready;
     /// returns the child that failed to come up, if any.
-    private func start(into children: inout [ChildProcess], logs: String) throws -> ChildProcess? {
+    private func start(into children: inout [(role: CaptureUnits.Role, process: ChildProcess)], logs: String) throws -> ChildProcess? {
         for role in CaptureUnits.Role.allCases {
             let child = try ChildProcess.spawn(units.argv(role, timeLimited: false), log: "\(logs)/\(role.rawValue).log")
-            children.append(child)
+            children.append((role, child))
             guard waitUntilReady(role, child) else {
                 Terminal.writeError("\(child.name) did not come up (\(child.argv.joined(separator: " "))):\n\(child.logTail())")
                 return child
@@ -137,7 +137,7 @@ struct ForegroundCapture {
     }
 
     /// Live counts until a signal, the time limit, or a process of the chain ending.
-    private func watch(_ children: [ChildProcess]) -> Outcome {
+    private func watch(_ children: [(role: CaptureUnits.Role, process: ChildProcess)]) -> Outcome {
         let interactive = isatty(1) == 1
         let started = Date()
         let deadline = units.timeLimit.map { started.addingTimeInterval(TimeInterval($0)) }
@@ -149,7 +149,7 @@ struct ForegroundCapture {
         while true {
             if receivedStopSignal != 0 { return .stopped(signal: receivedStopSignal) }
             if let deadline, Date() >= deadline { return .timeLimit }
-            if children.contains(where: { $0.exitStatus() != nil }) { return .childFailed }
+            if children.contains(where: { $0.process.exitStatus() != nil }) { return .childFailed }
             if Date().timeIntervalSince(lastShown) >= every {
                 lastShown = Date()
                 let count = files.refresh()
@@ -162,16 +162,16 @@ struct ForegroundCapture {
 
     /// Stops the client side first so tcpdump sees every last packet; returns the children that had to be killed.
     @discardableResult
-    private func tearDown(_ children: [ChildProcess]) -> [ChildProcess] {
+    private func tearDown(_ children: [(role: CaptureUnits.Role, process: ChildProcess)]) -> [ChildProcess] {
         var failed: [ChildProcess] = []
-        for child in children.reversed() {
+        for (role, child) in children.reversed() {
             if let early = child.exitStatus() {
                 if early != 0 { failed.append(child) }
                 continue
             }
-            let isRecorder = child.argv.first == units.argv(.tcpdump, timeLimited: false).first
-            let status = child.stop(isRecorder ? SIGINT : SIGTERM)
-            if status != 0 && status != 143 && status != 128 + SIGTERM { failed.append(child) }
+            // tcpdump flushes and exits 0 on SIGINT; socat exits 143 on SIGTERM.
+            let status = child.stop(role == .tcpdump ? SIGINT : SIGTERM)
+            if status != 0 && status != 143 { failed.append(child) }
         }
         var status = stat()
         if lstat(units.proxy, &status) == 0, status.st_mode & S_IFMT == S_IFSOCK {

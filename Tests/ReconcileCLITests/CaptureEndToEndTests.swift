@@ -58,6 +58,18 @@ import Testing
         #expect(try leftovers(proxy: stage.path + "/app.sock.proxy", port: port).isEmpty)
     }
 
+    @Test func onATerminalTheCountsAreRefreshedInPlace() throws {
+        let stage = Stage()
+        let port = try freePort()
+        let server = try UppercaseServer(socket: stage.path + "/app.sock")
+        defer { server.stop() }
+        try stage.writeManifest(manifest(stage, port: port, extra: "timeLimit: 2\n"))
+        let run = try TerminalTests().inTerminal(["capture", "app", stage.manifest], typing: "")
+        #expect(run.status == 0, "\(run.stdout)")
+        #expect(run.stdout.contains("\r\u{1B}[K00:00:0"), "one status line, rewritten in place")
+        #expect(run.stdout.contains("Capture app stopped (time limit of 2 s reached)"))
+    }
+
     @Test func foregroundCaptureRefusesABusyPort() throws {
         let stage = Stage()
         let port = try freePort()
