@@ -97,6 +97,21 @@ done
 check_eq "after the kills: the three units are active" "active active active " "$(active_states "${UNITS[@]}")"
 plan_exit "after the kills" 0
 
+# A killed recorder restarts; the relays bound to it go down with it (nothing passes uncaptured)
+# and whatever is left down, the next apply brings back.
+before=$(unit_prop capture-app-tcpdump.service MainPID)
+systemctl kill -s KILL capture-app-tcpdump.service
+recorder_back() { local pid; pid=$(unit_prop capture-app-tcpdump.service MainPID); [ "$pid" != 0 ] && [ "$pid" != "$before" ]; }
+if poll 15 recorder_back; then ok "capture-app-tcpdump.service killed with SIGKILL: restarted"
+else not_ok "capture-app-tcpdump.service killed with SIGKILL: restarted" "$(systemctl status capture-app-tcpdump.service --no-pager 2>&1 | tail -15)"; fi
+sleep 2
+echo "# after killing tcpdump: $(active_states "${UNITS[@]}")(tcpdump tcp unix)"
+apply "after killing tcpdump"
+check_eq "after killing tcpdump and applying: the three units are active" "active active active " "$(active_states "${UNITS[@]}")"
+poll 10 answers || true
+check_eq "after killing tcpdump and applying: the proxy works" "$REPLY" "$(talk "$PROXY")"
+plan_exit "after killing tcpdump and applying" 0
+
 # --- 4: a port taken by something else is a plan error naming the port -----------------
 systemd-run --quiet --unit=port-blocker /usr/bin/socat TCP-LISTEN:9002,bind=127.0.0.1,fork EXEC:/bin/cat
 poll 10 sh -c 'ss -Hltn "sport = :9002" | grep -q 9002' || true
