@@ -6,8 +6,9 @@ import Testing
 
 /// The capture chain with the real socat and tcpdump on this machine: `reconcile capture` in the
 /// foreground, the units' own ExecStart lines run as processes, and `systemd-analyze verify`.
-/// Needs root (tcpdump on lo, socat's user=root), as CI has.
-@Suite(.serialized) struct CaptureEndToEndTests {
+/// Needs root (tcpdump on lo, socat's user=root), as CI has; skipped, visibly, without it.
+@Suite(.serialized, .enabled(if: getuid() == 0, "needs root: tcpdump on lo, socat's user=root"))
+struct CaptureEndToEndTests {
     static let request = "hello through the proxy\n"
     static let reply = "HELLO THROUGH THE PROXY\n"
 
@@ -81,6 +82,24 @@ import Testing
         #expect(run.status == 1)
         #expect(run.stderr.contains("error: CaptureProxy/app: port \(port) is already in use (listening: 127.0.0.1:\(port))"))
         #expect(!FileManager.default.fileExists(atPath: stage.path + "/app.sock.proxy"))
+    }
+
+    @Test func foregroundCaptureRefusesALiveProxyButReplacesAStaleOne() throws {
+        let stage = Stage()
+        let port = try freePort()
+        let proxy = stage.path + "/app.sock.proxy"
+        try stage.writeManifest(manifest(stage, port: port, extra: "timeLimit: 1\n"))
+        let live = try start(["/usr/bin/socat", "UNIX-LISTEN:\(proxy),fork", "EXEC:/bin/cat"], output: stage.path + "/live.out")
+        _ = waitFor { isSocket(proxy) }
+        let refused = try reconcile(["capture", "app", stage.manifest])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("\(proxy) is served by a running process (capture-app-unix.service?); stop it first"))
+        // SIGKILL leaves the socket file behind, as a crashed relay would: unlink-early replaces it.
+        live.stop(SIGKILL)
+        #expect(isSocket(proxy))
+        let run = try reconcile(["capture", "app", stage.manifest])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: proxy))
     }
 
     /// What systemd would run, run by hand: the ExecStartPre/ExecStart lines of the generated units.
