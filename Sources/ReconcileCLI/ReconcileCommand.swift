@@ -17,7 +17,10 @@ public struct ReconcileCommand: ParsableCommand {
             Shell completion: reconcile --generate-completion-script bash|zsh|fish
             """,
         version: ReconcileVersion.current,
-        subcommands: [ValidateCommand.self, PlanCommand.self, ApplyCommand.self, FactsCommand.self, ExportCommand.self]
+        subcommands: [
+            ValidateCommand.self, PlanCommand.self, ApplyCommand.self, FactsCommand.self, CaptureCommand.self,
+            ExportCommand.self,
+        ]
     )
 
     public init() {}

@@ -7,5 +7,6 @@ public enum Providers {
         AnyProvider(SystemdUnitProvider()),
         AnyProvider(OnionRelayProvider()),
         AnyProvider(LogicalVolumeProvider()),
+        AnyProvider(CaptureProxyProvider()),
     ])
 }

@@ -95,6 +95,26 @@ BROKEN = {
     "lv cache without device": "kind: LogicalVolume\nname: storage/slowlv\nsize: 1G\ncache:\n  mode: writeback\n  size: 1G\n",
     "relay with unknown key": f"kind: OnionRelay\nname: mx\nentries:\n  a.org: {ONION}\nexim:\n  router: /x\n",
 }
+CAPTURE = "kind: CaptureProxy\nname: app\nsocket: /run/app.sock\nproxy: /run/app.sock.proxy\nport: 9000\npcap: /var/cap/app.pcap\n"
+BROKEN.update({
+    "capture port 0": CAPTURE.replace("9000", "0"),
+    "capture port 65536": CAPTURE.replace("9000", "65536"),
+    "capture port not a number": CAPTURE.replace("9000", "http"),
+    "capture relative socket": CAPTURE.replace("socket: /run/app.sock", "socket: run/app.sock"),
+    "capture dot-dot pcap": CAPTURE.replace("/var/cap/app.pcap", "/var/../app.pcap"),
+    "capture comma in proxy": CAPTURE.replace("/run/app.sock.proxy", "/run/app,x"),
+    "capture space in pcap": CAPTURE.replace("/var/cap/app.pcap", "/var/my cap.pcap"),
+    "capture socket path too long": CAPTURE.replace("/run/app.sock.proxy", "/run/" + "p" * 103),
+    "capture no port": CAPTURE.replace("port: 9000\n", ""),
+    "capture no proxy when absent": "kind: CaptureProxy\nname: app\nstate: absent\n",
+    "capture setuid mode": CAPTURE + "mode: \"4755\"\n",
+    "capture bad time limit": CAPTURE + "timeLimit: 1w\n",
+    "capture zero time limit": CAPTURE + "timeLimit: 0\n",
+    "capture rotate without files": CAPTURE + "rotate: {megabytes: 10}\n",
+    "capture rotate zero megabytes": CAPTURE + "rotate: {megabytes: 0, files: 2}\n",
+    "capture unknown key": CAPTURE + "interface: eth0\n",
+    "capture bad name": CAPTURE.replace("name: app", "name: my app"),
+})
 GOOD = {
     "seed's cached lv": "kind: LogicalVolume\nname: storage/slowlv\nsize: 1300G\nresizeFilesystem: true\n"
                         "cache:\n  name: slowlv_cache\n  mode: writeback\n  size: 100G\n  device: /dev/md3\n",
@@ -105,6 +125,12 @@ GOOD = {
     "absent unit": "kind: SystemdUnit\nname: a.service\nstate: absent\n",
     "unit with restartOn": "kind: File\nname: c\npath: /c\ncontent: x\n---\n"
                            "kind: SystemdUnit\nname: a.service\ncontent: x\nrestartOn: [File/c]\n",
+    "capture minimal (warns: unbounded)": CAPTURE,
+    "capture with every key": CAPTURE + "mode: \"0660\"\nowner: root\ngroup: adm\ntimeLimit: 2h\n"
+                              "rotate: {megabytes: 100, files: 10}\n",
+    "capture time limit in seconds": CAPTURE + "timeLimit: 90\n",
+    "capture world-writable (a warning only)": CAPTURE + "mode: \"0777\"\ntimeLimit: 60\n",
+    "capture absent with only the proxy": "kind: CaptureProxy\nname: app\nstate: absent\nproxy: /run/app.sock.proxy\n",
 }
 with tempfile.TemporaryDirectory() as scratch:
     for name, text in {**BROKEN, **GOOD}.items():

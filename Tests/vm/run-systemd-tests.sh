@@ -1,11 +1,14 @@
 #!/bin/bash
-# Host side: runs Tests/vm/systemd-unit-test.sh against the built reconcile binary in a
-# throw-away qemu guest with systemd as PID 1 (../shared/vm/run-in-vm --systemd).
+# Host side: runs each guest script (Tests/vm/systemd-unit-test.sh: File + SystemdUnit;
+# Tests/vm/capture-proxy-test.sh: CaptureProxy with socat and tcpdump) against the built
+# reconcile binary, each in its own throw-away qemu guest with systemd as PID 1
+# (../shared/vm/run-in-vm --systemd), from the repository (guest scripts source Tests/vm/lib.sh).
 #
-# Usage: Tests/vm/run-systemd-tests.sh [BINARY]    (default: .build/debug/reconcile)
+# Usage: Tests/vm/run-systemd-tests.sh [BINARY [SCRIPT...]]   (default: .build/debug/reconcile, both scripts)
 # Env:   WORK=DIR  host dir shared with the guest for the logs of every reconcile command
-#                  (default: a fresh .build/vm-tests.XXXXXX in the repo)
-# Exit status: the guest script's (0 all passed, 1 some failed), 124 timeout, 125 VM failure.
+#                  (default: a fresh .build/vm-tests.XXXXXX in the repo; one subdir per script)
+# Exit status: 0 if every guest script passed, else the first failing one's (1 some checks
+#              failed, 124 timeout, 125 VM failure).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$(realpath "$0")")/../.." && pwd)
@@ -23,8 +26,17 @@ mkdir -p "$WORK"
 WORK=$(realpath "$WORK")
 echo "# binary: $BINARY; logs: $WORK" >&2
 
-START=$(date +%s%N)
-RC=0
-"$VM" --systemd -t 600 -w "$WORK" -f Tests/vm/systemd-unit-test.sh "$BINARY" "$WORK" || RC=$?
-echo "# run-in-vm exited $RC after $(( ($(date +%s%N) - START) / 1000000 )) ms (boot + test)" >&2
-exit "$RC"
+SCRIPTS=("${@:2}")
+((${#SCRIPTS[@]})) || SCRIPTS=(Tests/vm/systemd-unit-test.sh Tests/vm/capture-proxy-test.sh)
+FINAL=0
+for script in "${SCRIPTS[@]}"; do
+  logs=$WORK/$(basename "$script" .sh)
+  mkdir -p "$logs"
+  echo "# $script" >&2
+  START=$(date +%s%N)
+  RC=0
+  "$VM" --systemd -t 600 -w "$WORK" -f "$script" "$BINARY" "$logs" || RC=$?
+  echo "# run-in-vm exited $RC after $(( ($(date +%s%N) - START) / 1000000 )) ms (boot + test)" >&2
+  if [ "$RC" -ne 0 ] && [ "$FINAL" -eq 0 ]; then FINAL=$RC; fi
+done
+exit "$FINAL"

@@ -15,11 +15,9 @@ set -euo pipefail
 
 BIN=${1:?usage: systemd-unit-test.sh RECONCILE_BINARY [LOG_DIR]}
 LOGS=${2:-}
-if [ "${RUN_IN_VM_SYSTEMD:-}" != 1 ] || [ "$(cat /proc/1/comm)" != systemd ]; then
-  echo "run me under run-in-vm --systemd (PID 1 is $(cat /proc/1/comm))" >&2
-  exit 2
-fi
-[ -x "$BIN" ] || { echo "not an executable: $BIN" >&2; exit 2; }
+# shellcheck source=Tests/vm/lib.sh
+source Tests/vm/lib.sh
+guest_preamble
 
 T0=$(date +%s%N)
 echo "# guest uptime at start: $(cut -d' ' -f1 /proc/uptime) s; $(systemctl --version | head -1); reconcile $("$BIN" --version)"
@@ -33,41 +31,6 @@ DEMO_STARTS=/run/demo-starts
 OTHER_STARTS=/run/other-starts
 UNIT_DIR=/etc/systemd/system
 
-PASSED=0 FAILED=0
-ok() { PASSED=$((PASSED + 1)); echo "ok - $1"; }
-not_ok() {   # not_ok DESCRIPTION [DIAGNOSTIC LINE...]
-  FAILED=$((FAILED + 1)); echo "not ok - $1"; shift
-  local line
-  for line in "$@"; do printf '#   %s\n' "$line"; done
-}
-check_eq() {   # check_eq DESCRIPTION WANT GOT [LOG FILE to show on failure]
-  if [ "$3" = "$2" ]; then ok "$1"; return 0; fi
-  local diag=("expected: '$2'" "got:      '$3'")
-  if [ -n "${4:-}" ]; then
-    diag+=("output of: $(head -1 "$4")")
-    mapfile -t -O "${#diag[@]}" diag < <(tail -n +2 "$4" | tail -n 40)
-  fi
-  not_ok "$1" "${diag[@]}"
-}
-
-# run_logged NAME CMD...: runs CMD, output into the next numbered log; sets RC and LOG.
-N=0 RC=0 LOG=
-run_logged() {
-  local name=$1; shift
-  N=$((N + 1)); LOG=$(printf '%s/%02d-%s.log' "$LOGS" "$N" "$name")
-  echo "\$ $*" >"$LOG"
-  RC=0; "$@" >>"$LOG" 2>&1 || RC=$?
-  echo "[exit $RC]" >>"$LOG"
-}
-apply() {      # apply DESCRIPTION: apply must exit 0
-  run_logged apply "$BIN" apply "$M" --auto-approve --state-dir "$STATE"
-  check_eq "$1: reconcile apply exits 0" 0 "$RC" "$LOG"
-}
-plan_exit() {  # plan_exit DESCRIPTION WANT: plan --detailed-exitcode must exit WANT
-  run_logged plan "$BIN" plan "$M" --detailed-exitcode --state-dir "$STATE"
-  check_eq "$1: reconcile plan --detailed-exitcode exits $2" "$2" "$RC" "$LOG"
-}
-
 starts() { if [ -f "$1" ]; then grep -c '^started$' "$1" || true; else echo 0; fi; }
 # starts_settled FILE WANT: Type=simple returns before the shell has written its line, so
 # poll (<= 10 s) until FILE has WANT lines, then wait a second more to catch extra starts.
@@ -80,9 +43,6 @@ starts_settled() {
   sleep 1
   starts "$1"
 }
-unit_prop() { systemctl show -P "$2" "$1" 2>&1 || true; }
-is_enabled() { systemctl is-enabled "$1" 2>&1 || true; }
-is_active() { systemctl is-active "$1" 2>&1 || true; }
 
 # --- manifests -------------------------------------------------------------------------
 write_conf() {   # write_conf VALUE
@@ -212,6 +172,5 @@ plan_exit "after removing demo.service" 0
 
 # --- summary ---------------------------------------------------------------------------
 systemctl stop other.service demo.service >/dev/null 2>&1 || true
-echo "# test took $(( ($(date +%s%N) - T0) / 1000000 )) ms; logs: $LOGS"
-echo "$PASSED passed, $FAILED failed"
+summary "$T0"
 [ "$FAILED" -eq 0 ]

@@ -36,15 +36,15 @@ public struct FileProvider: ResourceProvider {
     }
 }
 
-/// Two resources may not manage one path.
+/// Two resources may not manage one path (or claim one port, or any other value that must be unique).
 enum PathClaims {
-    static func conflicts(_ claims: [(path: String, meta: ResourceMeta)]) -> [Diagnostic] {
+    static func conflicts(_ claims: [(path: String, meta: ResourceMeta)], key: String = "path") -> [Diagnostic] {
         var first: [String: ResourceMeta] = [:]
         var diagnostics: [Diagnostic] = []
         for (path, meta) in claims {
             if let earlier = first[path] {
                 diagnostics.append(.error(
-                    at: meta.mark, keyPath: "path", "\(path) is already managed by \(earlier.address)",
+                    at: meta.mark, keyPath: key, "\(path) is already managed by \(earlier.address)",
                     notes: earlier.mark.map { [.init(mark: $0, message: "\(earlier.address) declared here")] } ?? []))
             } else {
                 first[path] = meta

@@ -11,7 +11,7 @@ public struct UnitSpec: ResourceSpec {
     /// Resources whose changes restart this unit (its "declared inputs").
     public var restartOn: [ResourceAddress]
 
-    public var path: String { "/etc/systemd/system/\(unit)" }
+    public var path: String { ManagedUnit.path(of: unit) }
     public var implicitDependencies: [ResourceAddress] { restartOn }
 }
 

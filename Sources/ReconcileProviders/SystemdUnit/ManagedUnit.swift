@@ -1,0 +1,116 @@
+import Foundation
+import ReconcileCore
+
+/// A unit as some resource wants it; `plan` is the unit planning every unit-managing provider
+/// shares (like `ManagedFile` for files): write the file, enable, start/stop, restart on change.
+public struct ManagedUnit: Sendable, Equatable {
+    public var unit: String
+    /// nil when the unit must be gone.
+    public var content: String?
+    public var enabled: Bool?
+    public var active: Bool?
+    /// Resources whose changes restart this unit.
+    public var restartOn: [ResourceAddress]
+
+    public init(unit: String, content: String?, enabled: Bool? = nil, active: Bool? = nil, restartOn: [ResourceAddress] = []) {
+        self.unit = unit
+        self.content = content
+        self.enabled = enabled
+        self.active = active
+        self.restartOn = restartOn
+    }
+
+    public var path: String { Self.path(of: unit) }
+
+    public static func path(of unit: String) -> String { "/etc/systemd/system/\(unit)" }
+
+    /// One stat per unit file and one `systemctl` call for all units.
+    public static func probe(_ units: [String], host: HostContext) throws -> [UnitObservation] {
+        let files = try units.map { try FileObservation.probe(path(of: $0), files: host.files) }
+        let states: [String: SystemctlProbe.UnitState]
+        if host.root.isLive {
+            states = try SystemctlProbe.live(units, commands: host.commands)
+        } else {
+            let present = zip(units, files).filter { $0.1.exists }.map(\.0)
+            states = try SystemctlProbe.staged(present, root: host.root, commands: host.commands)
+        }
+        return zip(units, files).map { unit, file in
+            let state = states[unit]
+            return UnitObservation(
+                file: file, unitFileState: state?.unitFileState, activeState: state?.activeState, subState: state?.subState)
+        }
+    }
+
+    public func plan(against observed: UnitObservation, context: PlanContext) throws -> ResourcePlan {
+        guard let content else { return planRemoval(observed, live: context.root.isLive) }
+        return try planPresence(content, observed: observed, context: context)
+    }
+
+    private func planRemoval(_ observed: UnitObservation, live: Bool) -> ResourcePlan {
+        var plan = ResourcePlan(action: .noop)
+        if live && observed.isActive {
+            plan.steps.append(.systemctl(SystemctlStep(.stop, unit)))
+            plan.reasons.append("\(unit) is running (\(observed.activeState ?? "?")) and must go")
+            plan.risk = .disruptive
+        }
+        if observed.isEnabled {
+            plan.steps.append(.systemctl(SystemctlStep(.disable, unit)))
+        }
+        if observed.file.exists {
+            plan.steps.append(.removeFile(RemoveFileStep(path: path, backup: true, needsDaemonReload: live)))
+            plan.reasons.append("state is absent and \(path) exists")
+        }
+        if !plan.steps.isEmpty { plan.action = .delete }
+        return plan
+    }
+
+    private func planPresence(_ content: String, observed: UnitObservation, context: PlanContext) throws -> ResourcePlan {
+        var file = ManagedFile(path: path, content: Data(content.utf8), mode: 0o644)
+        file.needsDaemonReload = context.root.isLive
+        let outcome = try file.plan(against: observed.file)
+        var plan = ResourcePlan(action: outcome.action, reasons: outcome.reasons, steps: outcome.steps)
+        if enabled == true && !observed.isEnabled {
+            plan.steps.append(.systemctl(SystemctlStep(.enable, unit)))
+            plan.reasons.append("not enabled (\(observed.unitFileState ?? "no unit file yet"))")
+        } else if enabled == false && observed.isEnabled {
+            plan.steps.append(.systemctl(SystemctlStep(.disable, unit)))
+            plan.reasons.append("enabled, but enabled: false")
+        }
+        if context.root.isLive {
+            planActivity(observed, contentChanges: outcome.contentChanges, context: context, into: &plan)
+        } else if active != nil {
+            plan.warnings.append("active: is not managed under --root \(context.root.path): no systemd runs there")
+        }
+        if plan.action == .noop && (!plan.steps.isEmpty || !plan.triggers.isEmpty) {
+            plan.action = .update
+        }
+        return plan
+    }
+
+    /// Start/stop, or a restart when the file or a declared input changed and the unit keeps running.
+    private func planActivity(
+        _ observed: UnitObservation, contentChanges: Bool, context: PlanContext, into plan: inout ResourcePlan
+    ) {
+        let runningState = observed.activeState ?? "unknown"
+        if active == true && !observed.isActive {
+            plan.steps.append(.systemctl(SystemctlStep(.start, unit)))
+            plan.reasons.append("\(runningState), but active: true")
+            return
+        }
+        if active == false && observed.isActive {
+            plan.steps.append(.systemctl(SystemctlStep(.stop, unit)))
+            plan.reasons.append("\(runningState), but active: false")
+            plan.risk = max(plan.risk, .disruptive)
+            return
+        }
+        guard observed.isActive else { return }
+        let changedInputs = restartOn.filter { context.changing.contains($0) }
+        if contentChanges || !changedInputs.isEmpty {
+            plan.triggers.append(.restart(unit: unit))
+            plan.triggerCauses = changedInputs
+            let why = (contentChanges ? ["its unit file"] : []) + changedInputs.map(\.description)
+            plan.reasons.append("restart, since \(why.joined(separator: " and ")) changed")
+            plan.risk = max(plan.risk, .restart)
+        }
+    }
+}
