@@ -64,6 +64,13 @@ import Testing
         #expect(plan.reasons == ["restart, since File/app-conf changed"])
     }
 
+    @Test func runtimeEnablementIsMadePersistent() throws {
+        let plan = try provider.plan(declared(spec()), observed: observed(content: Self.content, fileState: "enabled-runtime", active: "active"),
+                                     context: PlanContext(root: live, changing: []))
+        #expect(plan.steps.map(\.summary) == ["systemctl enable app.service"])
+        #expect(plan.reasons == ["not enabled (enabled-runtime)"])
+    }
+
     @Test func stoppingIsDisruptive() throws {
         let plan = try provider.plan(declared(spec(active: false)), observed: observed(content: Self.content, fileState: "enabled", active: "active"),
                                      context: PlanContext(root: live, changing: []))

@@ -9,6 +9,8 @@ public struct UnitObservation: Codable, Sendable, Equatable {
     public var activeState: String?
     public var subState: String?
 
-    public var isEnabled: Bool { ["enabled", "enabled-runtime"].contains(unitFileState ?? "") }
+    /// Only a persistent enablement counts: `enabled-runtime` (a generator's, or `enable --runtime`)
+    /// is gone after a reboot, so `enabled: true` still runs `systemctl enable`.
+    public var isEnabled: Bool { unitFileState == "enabled" }
     public var isActive: Bool { ["active", "activating", "reloading"].contains(activeState ?? "") }
 }
