@@ -2,10 +2,17 @@
 /// libyaml counts them so a `Mark` finds the right line and column.
 public struct SourceText: Sendable {
     public let path: String
-    private let lines: [[Unicode.Scalar]]
+    /// Split into lines only when an error needs them: loading thousands of resources
+    /// without errors never pays for it.
+    private let text: String
+    private var lines: [[Unicode.Scalar]] { Self.split(text) }
 
     public init(path: String, text: String) {
         self.path = path
+        self.text = text
+    }
+
+    static func split(_ text: String) -> [[Unicode.Scalar]] {
         var lines: [[Unicode.Scalar]] = []
         var current: [Unicode.Scalar] = []
         var previousWasCR = false
@@ -26,16 +33,17 @@ public struct SourceText: Sendable {
             }
         }
         lines.append(current)
-        self.lines = lines
+        return lines
     }
 
     /// Line `number` (1-based) without its line break, nil if out of range.
     /// A file ending in a newline has a final empty line, where end-of-input
     /// errors point.
     public func line(_ number: Int) -> String? {
-        guard number >= 1, number <= lines.count else { return nil }
+        let all = lines
+        guard number >= 1, number <= all.count else { return nil }
         var text = ""
-        text.unicodeScalars.append(contentsOf: lines[number - 1])
+        text.unicodeScalars.append(contentsOf: all[number - 1])
         return text
     }
 
@@ -49,8 +57,9 @@ public struct SourceText: Sendable {
     /// padding so the caret lines up in a terminal. Empty if the line is out
     /// of range.
     public func snippet(at mark: Mark, length: Int = 1) -> String {
-        guard mark.line >= 1, mark.line <= lines.count else { return "" }
-        let scalars = lines[mark.line - 1]
+        let all = lines
+        guard mark.line >= 1, mark.line <= all.count else { return "" }
+        let scalars = all[mark.line - 1]
         let startIndex = max(mark.column - 1, 0)
         var text = ""
         text.unicodeScalars.append(contentsOf: scalars)

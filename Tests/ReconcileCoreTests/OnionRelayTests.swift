@@ -76,6 +76,12 @@ import Testing
         #expect(rendered(loaded).contains("4 |   example.org"))
     }
 
+    @Test func utf8TextFromDataIsCheckedAndOwned() throws {
+        #expect(String(validatingUTF8Data: Data([0x61, 0xC3, 0xA4])) == "aä")
+        #expect(String(validatingUTF8Data: Data([0x61, 0xFF])) == nil)
+        #expect(String(validatingUTF8Data: Data([0xC3])) == nil, "a cut-off sequence")
+    }
+
     @Test func onlyOneRelayPerHost() throws {
         let loaded = loadManifest("kind: OnionRelay\nname: a\nentries: {x.org: \(Self.a)}\n---\nkind: OnionRelay\nname: b\nentries: {y.org: \(Self.a)}\nmap: /etc/b.txt\ncdb: /etc/b.cdb\n")
         #expect(loaded.diagnostics.errors.map(\.message).first?.hasPrefix("only one OnionRelay per host") == true)

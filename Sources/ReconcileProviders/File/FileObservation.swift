@@ -44,7 +44,7 @@ public struct FileObservation: Codable, Sendable, Equatable {
         if status.type == .file {
             let content = try files.read(path)
             observation.sha256 = Fingerprint.sha256(content)
-            if content.count <= textLimit, let text = String(data: content, encoding: .utf8) {
+            if content.count <= textLimit, let text = String(validatingUTF8Data: content) {
                 observation.text = text
             }
         }

@@ -65,7 +65,7 @@ public struct ManagedFile: Sendable, Equatable {
         var diff: String?
         if sensitive || !showDiff {
             diff = nil
-        } else if let new = String(data: content, encoding: .utf8), let old {
+        } else if let new = String(validatingUTF8Data: content), let old {
             diff = UnifiedDiff.make(old: old, new: new, oldLabel: path, newLabel: "\(path) (planned)")
         }
         return WriteFileStep(

@@ -130,7 +130,7 @@ struct EntryCollector {
             reader.error("entriesFile", "cannot read \(path)")
             return
         }
-        guard let text = String(data: data, encoding: .utf8) else {
+        guard let text = String(validatingUTF8Data: data) else {
             reader.error("entriesFile", "\(path) is not UTF-8 text")
             return
         }
