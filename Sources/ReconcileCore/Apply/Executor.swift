@@ -148,9 +148,7 @@ public struct Executor: Sendable {
         case .check(let check):
             try runCheck(check)
         case .compileCDB(let compile):
-            if let existing = try files.status(compile.target), existing.type == .file {
-                try backUp(compile.target, applyID: applyID)
-            }
+            try backUp(compile.target, applyID: applyID)
             try compileCDB(compile)
         }
     }

@@ -108,12 +108,13 @@ public struct ManifestLoader: Sendable {
         let dependsOn = readDependencies(reader)
         let spec = provider.decode(
             reader, context: DecodeContext(manifestPath: path, name: name ?? "", state: state, auxiliarySources: auxiliary))
-        diagnostics.append(contentsOf: reader.allDiagnostics)
+        let found = reader.allDiagnostics
+        diagnostics.append(contentsOf: found)
         guard let name else { return .invalid(nil) }
         let meta = ResourceMeta(
             address: ResourceAddress(kind: kind, name: name), state: state, dependsOn: dependsOn,
             mark: root.mark, nameMark: reader.value("name")?.mark, keyMarks: Self.valueMarks(of: root))
-        guard let spec, !reader.allDiagnostics.contains(where: { $0.severity == .error }) else { return .invalid(meta) }
+        guard let spec, !found.contains(where: { $0.severity == .error }) else { return .invalid(meta) }
         return .resource(Resource(meta: meta, spec: spec))
     }
 
