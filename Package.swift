@@ -22,11 +22,13 @@ let package = Package(
         ),
         .target(name: "ReconcileYAML", dependencies: ["CYaml"]),
         .target(name: "ReconcileCDB"),
+        .target(name: "ReconcileTOML"),
         .target(
             name: "ReconcileCore",
             dependencies: [
                 "ReconcileYAML",
                 "ReconcileCDB",
+                "ReconcileTOML",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -47,6 +49,7 @@ let package = Package(
         .executableTarget(name: "reconcile", dependencies: ["ReconcileCLI"]),
         .testTarget(name: "ReconcileYAMLTests", dependencies: ["ReconcileYAML"]),
         .testTarget(name: "ReconcileCDBTests", dependencies: ["ReconcileCDB"]),
+        .testTarget(name: "ReconcileTOMLTests", dependencies: ["ReconcileTOML"]),
         .testTarget(
             name: "ReconcileCoreTests",
             dependencies: ["ReconcileCore", "ReconcileProviders"],

@@ -8,5 +8,6 @@ public enum Providers {
         AnyProvider(OnionRelayProvider()),
         AnyProvider(LogicalVolumeProvider()),
         AnyProvider(CaptureProxyProvider()),
+        AnyProvider(GitLabRunnerProvider()),
     ])
 }

@@ -33,7 +33,7 @@ import Testing
 
     @Test func humanPlanInColour() throws {
         let coloured = PlanRenderer(colour: true).render(try examplePlan())
-        #expect(coloured.contains("\u{1B}[32m+   File/runner-base\u{1B}[0m"))
+        #expect(coloured.contains("\u{1B}[32m+   GitLabRunner/podman-fedora\u{1B}[0m"))
         #expect(coloured.contains("\u{1B}[31m-Welcome to mx1\u{1B}[0m"))
     }
 

@@ -8,13 +8,16 @@ import Testing
 struct Stage {
     let directory = TemporaryDirectory()
     let runner: RecordedRunner
+    /// What `{env: NAME}` secrets read, for plans and applies alike.
+    var environment: [String: String] = [:]
     var root: HostRoot { HostRoot(directory.path) }
     var state: StateDirectory { StateDirectory(directory.path + "/state") }
     var files: LocalFileSystem { LocalFileSystem(root: root) }
-    var host: HostContext { HostContext(files: files, commands: runner) }
+    var host: HostContext { HostContext(files: files, commands: runner, environment: environment) }
 
-    init(runner: RecordedRunner = RecordedRunner()) {
+    init(runner: RecordedRunner = RecordedRunner(), environment: [String: String] = [:]) {
         self.runner = runner
+        self.environment = environment
     }
 
     func plan(_ manifest: String) throws -> Plan {
@@ -25,7 +28,7 @@ struct Stage {
     }
 
     func apply(_ plan: Plan) throws -> ApplyReport {
-        try Executor(files: files, commands: runner, state: state, logger: Logger(label: "test"))
+        try Executor(files: files, commands: runner, state: state, logger: Logger(label: "test"), environment: environment)
             .apply(plan, applyID: "test-apply")
     }
 }

@@ -23,6 +23,7 @@ final class RecordedRunner: CommandRunner, @unchecked Sendable {
     private var answers: [[String]: CommandResult]
     private var fallback: (([String]) -> CommandResult?)?
     private(set) var calls: [[String]] = []
+    private(set) var environments: [[String: String]] = []
 
     init(_ answers: [[String]: CommandResult] = [:], fallback: (([String]) -> CommandResult?)? = nil) {
         self.answers = answers
@@ -30,12 +31,16 @@ final class RecordedRunner: CommandRunner, @unchecked Sendable {
     }
 
     func run(_ command: Command) throws -> CommandResult {
-        lock.withLock { calls.append(command.argv) }
+        lock.withLock {
+            calls.append(command.argv)
+            environments.append(command.environment)
+        }
         if let answer = answers[command.argv] ?? fallback?(command.argv) { return answer }
         return CommandResult(status: 127, stderr: Data("unexpected command \(command.argv)".utf8))
     }
 
     var recordedCalls: [[String]] { lock.withLock { calls } }
+    var recordedEnvironments: [[String: String]] { lock.withLock { environments } }
 }
 
 /// A fresh temp folder, removed when the test's scope ends.

@@ -49,8 +49,8 @@ def schema_errors(name, instance):
     return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator(name).iter_errors(instance)]
 
 
-def run(*args):
-    return subprocess.run([BINARY, *args], capture_output=True, text=True)
+def run(*args, env=None):
+    return subprocess.run([BINARY, *args], capture_output=True, text=True, env={**os.environ, **(env or {})})
 
 
 def example_manifests():
@@ -115,7 +115,35 @@ BROKEN.update({
     "capture unknown key": CAPTURE + "interface: eth0\n",
     "capture bad name": CAPTURE.replace("name: app", "name: my app"),
 })
+RUNNER = ("kind: GitLabRunner\nname: fedora\nurl: https://gitlab.example.org/\ntoken: {env: RUNNER_TOKEN}\n"
+          "image: registry.example.org/base/fedora:40\n")
+BROKEN.update({
+    "runner with the token inline": RUNNER.replace("{env: RUNNER_TOKEN}", "glrt-abc"),
+    "runner with env and file": RUNNER.replace("{env: RUNNER_TOKEN}", "{env: T, file: /t}"),
+    "runner with a relative token file": RUNNER.replace("{env: RUNNER_TOKEN}", "{file: t}"),
+    "runner without url": RUNNER.replace("url: https://gitlab.example.org/\n", ""),
+    "runner with a bare host as url": RUNNER.replace("https://gitlab.example.org/", "gitlab.example.org"),
+    "runner without image": RUNNER.replace("image: registry.example.org/base/fedora:40\n", ""),
+    "runner with an option as image": RUNNER.replace("registry.example.org/base/fedora:40", "--privileged"),
+    "runner with no allowed images": RUNNER + "allowedImages: []\n",
+    "runner with concurrency 0": RUNNER + "concurrency: 0\n",
+    "runner with a bad shell": RUNNER + "shell: zsh\n",
+    "runner with a bad pull policy": RUNNER + "pullPolicy: sometimes\n",
+    "runner with an upper-case user": RUNNER + "user: Runner\n",
+    "runner with a service that is not one": RUNNER + "service: runner.timer\n",
+    "runner with a space in home": RUNNER + "home: /home/git lab\n",
+    "runner with an unknown key": RUNNER + "tags: [podman]\n",
+    "runner with a bad name": RUNNER.replace("name: fedora", "name: my runner"),
+})
 GOOD = {
+    "runner minimal": RUNNER,
+    "runner with a token file and every key": RUNNER.replace("{env: RUNNER_TOKEN}", "{file: /etc/reconcile/secrets/runner}")
+        + "user: gitlab-runner\ngroup: gitlab-runner\nhome: /home/gitlab-runner\nallowedImages: [\"registry.example.org/*\"]\n"
+          "pullPolicy: always\nshell: sh\nbuildsDir: /home/user\ncacheDir: /home/user/cache\nhostCacheDir: /srv/ci-cache\n"
+          "concurrency: 4\npodmanArgs: [--memory, 2g]\nsetupCommands: [\"dnf install -y git\"]\npurgeCacheAfter: 14d\n"
+          "purgeSchedule: \"*-*-* 03:00\"\nscriptsDir: /etc/gitlab-runner/fedora\nconfig: /etc/gitlab-runner/config.toml\n"
+          "service: gitlab-runner-fedora.service\nexecutable: /usr/bin/gitlab-runner\n",
+    "absent runner": "kind: GitLabRunner\nname: fedora\nstate: absent\n",
     "seed's cached lv": "kind: LogicalVolume\nname: storage/slowlv\nsize: 1300G\nresizeFilesystem: true\n"
                         "cache:\n  name: slowlv_cache\n  mode: writeback\n  size: 100G\n  device: /dev/md3\n",
     "absent lv": "kind: LogicalVolume\nname: storage/old\nstate: absent\n",
@@ -177,6 +205,25 @@ with tempfile.TemporaryDirectory() as stage:
     result = run("facts", "--root", stage, manifest)
     errors = schema_errors("facts.schema.json", json.loads(result.stdout) if result.returncode == 0 else {})
     check("staged facts match facts.schema.json", result.returncode == 0 and not errors, errors or result.stderr)
+
+# A runner's plan: a TOML entry edit with a secret reference, a new folder, no token anywhere.
+with tempfile.TemporaryDirectory() as stage:
+    manifest = os.path.join(stage, "m.yaml")
+    with open(manifest, "w") as handle:
+        handle.write(RUNNER + "user: daemon\ngroup: daemon\n")
+    token = {"RUNNER_TOKEN": "glrt-schema-check-canary"}
+    result = run("plan", "--json", "--root", stage, manifest, env=token)
+    plan = json.loads(result.stdout) if result.returncode == 0 else {}
+    types = sorted({step["type"] for change in plan.get("changes", []) for step in change["steps"]})
+    check("runner plan has an editTOML and a createDirectory step",
+          "editTOML" in types and "createDirectory" in types, types)
+    errors = schema_errors("plan.schema.json", plan)
+    check("runner plan matches plan.schema.json", result.returncode == 0 and not errors, errors or result.stderr)
+    check("runner plan holds no token", "schema-check-canary" not in result.stdout)
+    result = run("facts", "--root", stage, manifest, env=token)
+    errors = schema_errors("facts.schema.json", json.loads(result.stdout) if result.returncode == 0 else {})
+    check("runner facts match facts.schema.json and hold no token",
+          result.returncode == 0 and not errors and "schema-check-canary" not in result.stdout, errors or result.stderr)
 
 print(f"{results['passed']} passed, {results['failed']} failed")
 sys.exit(1 if results["failed"] else 0)

@@ -18,12 +18,18 @@ public struct Executor: Sendable {
     public let commands: any CommandRunner
     public let state: StateDirectory
     public let logger: Logger
+    /// Where `{env: NAME}` secrets are read from when a step needs them.
+    public let environment: [String: String]
 
-    public init(files: any HostFileSystem, commands: any CommandRunner, state: StateDirectory, logger: Logger) {
+    public init(
+        files: any HostFileSystem, commands: any CommandRunner, state: StateDirectory, logger: Logger,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) {
         self.files = files
         self.commands = commands
         self.state = state
         self.logger = logger
+        self.environment = environment
     }
 
     var root: HostRoot { files.root }
@@ -122,6 +128,8 @@ public struct Executor: Sendable {
         case .command(let command):
             if let monitor = command.monitor {
                 try MonitoredCommand.run(command, monitor: monitor, commands: commands, onEvent: onEvent)
+            } else if let secrets = command.secretEnvironment, !secrets.isEmpty {
+                try runWithSecrets(command, secrets: secrets)
             } else {
                 _ = try commands.checked(Command(command.argv, environment: command.environment))
             }
@@ -150,6 +158,14 @@ public struct Executor: Sendable {
         case .compileCDB(let compile):
             try backUp(compile.target, applyID: applyID)
             try compileCDB(compile)
+        case .editTOML(let edit):
+            try editTOML(edit, applyID: applyID)
+        case .createDirectory(let directory):
+            let parent = (directory.path as NSString).deletingLastPathComponent
+            if try files.status(parent) == nil { try files.createDirectories(parent, mode: 0o755) }
+            if try files.status(directory.path) == nil { try files.createDirectories(directory.path, mode: directory.mode) }
+            try files.setAttributes(
+                directory.path, mode: directory.mode, uid: try directory.owner.map(Self.uid), gid: try directory.group.map(Self.gid))
         }
     }
 
@@ -203,7 +219,7 @@ public struct Executor: Sendable {
     }
 
     /// Keeps what a write or removal replaces, under `backups/<apply>/<host path>`.
-    private func backUp(_ path: String, applyID: String) throws {
+    func backUp(_ path: String, applyID: String) throws {
         guard let status = try files.status(path), status.type == .file else { return }
         let content = try files.read(path)
         let target = state.backupDirectory(applyID: applyID) + (path.hasPrefix("/") ? path : "/" + path)

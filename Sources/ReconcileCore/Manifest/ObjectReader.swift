@@ -169,3 +169,25 @@ public final class ObjectReader {
         return max(1, min(text.count, node.endMark.column - node.mark.column))
     }
 }
+
+extension ObjectReader {
+    /// Whole seconds, or a number with s, m, h or d.
+    public func duration(_ key: String) -> Int? {
+        guard let node = value(key), !node.isNull else { return nil }
+        if let seconds = node.int {
+            guard seconds >= 1 else {
+                error(key, "must be at least 1 second, found \(seconds)")
+                return nil
+            }
+            return seconds
+        }
+        guard let text = string(key) else { return nil }
+        let units = ["s": 1, "m": 60, "h": 3600, "d": 86400]
+        guard let suffix = text.last, let factor = units[String(suffix)], let value = Int(text.dropLast()), value >= 1,
+              value <= Int(Int32.max) / factor else {
+            error(key, "expected seconds or a duration like \"90s\", \"30m\", \"2h\" or \"1d\", found \"\(text)\"")
+            return nil
+        }
+        return value * factor
+    }
+}

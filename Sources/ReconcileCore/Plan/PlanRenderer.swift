@@ -38,10 +38,8 @@ public struct PlanRenderer: Sendable {
         }
         for step in change.steps {
             lines.append("      " + paint("• ", .dim) + step.summary)
-            if case .writeFile(let write) = step, let diff = write.diff {
-                for line in diff.split(separator: "\n", omittingEmptySubsequences: false).dropLast() {
-                    lines.append("          " + paintDiffLine(String(line)))
-                }
+            for line in step.details {
+                lines.append("          " + paintDiffLine(line))
             }
         }
         for trigger in change.triggers {

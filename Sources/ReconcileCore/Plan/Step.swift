@@ -9,6 +9,8 @@ public enum Step: Codable, Sendable, Equatable {
     case systemctl(SystemctlStep)
     case check(CheckStep)
     case compileCDB(CompileCDBStep)
+    case editTOML(EditTOMLStep)
+    case createDirectory(CreateDirectoryStep)
 
     static let daemonReloadNote = "; then systemctl daemon-reload (once per apply)"
 
@@ -37,6 +39,22 @@ public enum Step: Codable, Sendable, Equatable {
             return step.summary
         case .compileCDB(let step):
             return step.summary
+        case .editTOML(let step):
+            return step.summary
+        case .createDirectory(let step):
+            return "create directory \(step.path) (\(Self.describe(mode: step.mode, owner: step.owner, group: step.group)))"
+        }
+    }
+
+    /// Lines shown under the summary for review: a write's diff, an edit's changes.
+    public var details: [String] {
+        switch self {
+        case .writeFile(let step):
+            return step.diff.map { Array($0.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)) } ?? []
+        case .editTOML(let step):
+            return step.changes
+        default:
+            return []
         }
     }
 }
@@ -45,13 +63,19 @@ public enum Step: Codable, Sendable, Equatable {
 public struct CommandStep: Codable, Sendable, Equatable {
     public var argv: [String]
     public var environment: [String: String]
+    /// Variables whose values are secrets, read only when the step runs (never in the plan).
+    public var secretEnvironment: [String: SecretReference]?
     public var summary: String
     /// For long work: how to watch it make progress, and when to give up on it.
     public var monitor: ProgressMonitor?
 
-    public init(argv: [String], environment: [String: String] = [:], summary: String? = nil, monitor: ProgressMonitor? = nil) {
+    public init(
+        argv: [String], environment: [String: String] = [:], secretEnvironment: [String: SecretReference]? = nil,
+        summary: String? = nil, monitor: ProgressMonitor? = nil
+    ) {
         self.argv = argv
         self.environment = environment
+        self.secretEnvironment = secretEnvironment
         self.summary = summary ?? "run " + argv.map(ShellQuote.quote).joined(separator: " ")
         self.monitor = monitor
     }
@@ -113,6 +137,21 @@ public struct WriteFileStep: Codable, Sendable, Equatable {
         self.diff = diff
         self.backup = backup
         self.needsDaemonReload = needsDaemonReload
+    }
+}
+
+/// A folder (and missing parents, root-owned 0755) with its own attributes.
+public struct CreateDirectoryStep: Codable, Sendable, Equatable {
+    public var path: String
+    public var mode: UInt32
+    public var owner: String?
+    public var group: String?
+
+    public init(path: String, mode: UInt32, owner: String? = nil, group: String? = nil) {
+        self.path = path
+        self.mode = mode
+        self.owner = owner
+        self.group = group
     }
 }
 

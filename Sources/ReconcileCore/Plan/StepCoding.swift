@@ -2,7 +2,7 @@
 /// so plan consumers need no knowledge of Swift's enum encoding.
 extension Step {
     private enum Kind: String, Codable {
-        case command, writeFile, setAttributes, removeFile, systemctl, check, compileCDB
+        case command, writeFile, setAttributes, removeFile, systemctl, check, compileCDB, editTOML, createDirectory
     }
 
     private enum TypeKey: String, CodingKey {
@@ -19,6 +19,8 @@ extension Step {
         case .systemctl: self = .systemctl(try SystemctlStep(from: decoder))
         case .check: self = .check(try CheckStep(from: decoder))
         case .compileCDB: self = .compileCDB(try CompileCDBStep(from: decoder))
+        case .editTOML: self = .editTOML(try EditTOMLStep(from: decoder))
+        case .createDirectory: self = .createDirectory(try CreateDirectoryStep(from: decoder))
         }
     }
 
@@ -45,6 +47,12 @@ extension Step {
             try step.encode(to: encoder)
         case .compileCDB(let step):
             try container.encode(Kind.compileCDB, forKey: .type)
+            try step.encode(to: encoder)
+        case .editTOML(let step):
+            try container.encode(Kind.editTOML, forKey: .type)
+            try step.encode(to: encoder)
+        case .createDirectory(let step):
+            try container.encode(Kind.createDirectory, forKey: .type)
             try step.encode(to: encoder)
         }
     }

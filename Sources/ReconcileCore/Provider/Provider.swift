@@ -8,12 +8,18 @@ public struct HostContext: Sendable {
     public let files: any HostFileSystem
     public let commands: any CommandRunner
     public let logger: Logger
+    /// For `{env: NAME}` secrets a probe compares with what the host has.
+    public let environment: [String: String]
 
-    public init(files: any HostFileSystem, commands: any CommandRunner, logger: Logger = Logger(label: "reconcile")) {
+    public init(
+        files: any HostFileSystem, commands: any CommandRunner, logger: Logger = Logger(label: "reconcile"),
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) {
         self.root = files.root
         self.files = files
         self.commands = commands
         self.logger = logger
+        self.environment = environment
     }
 }
 

@@ -58,7 +58,7 @@ public struct CaptureProxyProvider: ResourceProvider {
                 unit: units.unitName(role), content: units.unitContent(role), enabled: role == .unix ? true : nil, active: active)
             return (unit.unit, try unit.plan(against: observed.unit(role), context: context))
         }
-        var plan = Self.merge(planned, fileStepsFirst: true)
+        var plan = ManagedUnit.merge(planned, fileStepsFirst: true)
         if plan.action != .noop && planned.allSatisfy({ $0.1.action == .create }) { plan.action = .create }
         if let socket = observed.socket, !socket.exists {
             plan.warnings.append(
@@ -74,7 +74,7 @@ public struct CaptureProxyProvider: ResourceProvider {
             let unit = ManagedUnit(unit: CaptureUnits.unitName(spec.name, role), content: nil)
             return (unit.unit, try unit.plan(against: observed.unit(role), context: context))
         }
-        var plan = Self.merge(planned, fileStepsFirst: false)
+        var plan = ManagedUnit.merge(planned, fileStepsFirst: false)
         if observed.proxy.exists {
             if observed.proxy.type == .other {
                 plan.steps.append(.removeFile(RemoveFileStep(path: spec.proxy, backup: false)))
@@ -104,26 +104,5 @@ public struct CaptureProxyProvider: ResourceProvider {
         throw ReconcileError.notAllowed(
             "\(address): port \(units.port) is already in use (listening: \(listeners.joined(separator: ", "))), "
                 + "not by \(units.unitName(.tcp)); choose another port")
-    }
-
-    /// One change from the plans of its units: file steps before systemctl ones when creating
-    /// (so systemd reloads once), stops before removals when deleting.
-    static func merge(_ planned: [(unit: String, plan: ResourcePlan)], fileStepsFirst: Bool) -> ResourcePlan {
-        var merged = ResourcePlan(action: .noop)
-        var fileSteps: [Step] = []
-        var systemctlSteps: [Step] = []
-        for (unit, plan) in planned {
-            merged.reasons += plan.reasons.map { "\(unit): \($0)" }
-            for step in plan.steps {
-                if case .systemctl = step { systemctlSteps.append(step) } else { fileSteps.append(step) }
-            }
-            merged.triggers += plan.triggers
-            merged.triggerCauses += plan.triggerCauses
-            merged.warnings += plan.warnings.filter { !merged.warnings.contains($0) }
-            merged.risk = max(merged.risk, plan.risk)
-            if plan.action != .noop { merged.action = fileStepsFirst ? .update : .delete }
-        }
-        merged.steps = fileStepsFirst ? fileSteps + systemctlSteps : systemctlSteps + fileSteps
-        return merged
     }
 }

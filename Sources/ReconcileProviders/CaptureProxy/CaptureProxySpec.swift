@@ -67,7 +67,7 @@ extension CaptureProxySpec {
         let mode = readSocketMode(reader)
         let owner = reader.string("owner") ?? "root"
         let group = reader.string("group") ?? "root"
-        let timeLimit = readDuration(reader, "timeLimit")
+        let timeLimit = reader.duration("timeLimit")
         let rotate = readRotation(reader)
         if let socket, let proxy, socket == proxy {
             reader.error("proxy", "must differ from socket: the relay would replace the server's own socket")
@@ -105,26 +105,6 @@ extension CaptureProxySpec {
             reader.warning("mode", "\(FileMode.format(mode)) lets every local user talk to the server through the proxy; prefer \"0600\" or \"0660\" with group:")
         }
         return mode
-    }
-
-    /// Whole seconds, or a number with s, m, h or d.
-    private static func readDuration(_ reader: ObjectReader, _ key: String) -> Int? {
-        guard let node = reader.value(key), !node.isNull else { return nil }
-        if let seconds = node.int {
-            guard seconds >= 1 else {
-                reader.error(key, "must be at least 1 second, found \(seconds)")
-                return nil
-            }
-            return seconds
-        }
-        guard let text = reader.string(key) else { return nil }
-        let units = ["s": 1, "m": 60, "h": 3600, "d": 86400]
-        guard let suffix = text.last, let factor = units[String(suffix)], let value = Int(text.dropLast()), value >= 1,
-              value <= Int(Int32.max) / factor else {
-            reader.error(key, "expected seconds or a duration like \"90s\", \"30m\", \"2h\" or \"1d\", found \"\(text)\"")
-            return nil
-        }
-        return value * factor
     }
 
     private static func readRotation(_ reader: ObjectReader) -> Rotation? {

@@ -114,3 +114,26 @@ public struct ManagedUnit: Sendable, Equatable {
         }
     }
 }
+
+extension ManagedUnit {
+    /// One change from the plans of its units: file steps before systemctl ones when creating
+    /// (so systemd reloads once), stops before removals when deleting.
+    static func merge(_ planned: [(unit: String, plan: ResourcePlan)], fileStepsFirst: Bool) -> ResourcePlan {
+        var merged = ResourcePlan(action: .noop)
+        var fileSteps: [Step] = []
+        var systemctlSteps: [Step] = []
+        for (unit, plan) in planned {
+            merged.reasons += plan.reasons.map { "\(unit): \($0)" }
+            for step in plan.steps {
+                if case .systemctl = step { systemctlSteps.append(step) } else { fileSteps.append(step) }
+            }
+            merged.triggers += plan.triggers
+            merged.triggerCauses += plan.triggerCauses
+            merged.warnings += plan.warnings.filter { !merged.warnings.contains($0) }
+            merged.risk = max(merged.risk, plan.risk)
+            if plan.action != .noop { merged.action = fileStepsFirst ? .update : .delete }
+        }
+        merged.steps = fileStepsFirst ? fileSteps + systemctlSteps : systemctlSteps + fileSteps
+        return merged
+    }
+}

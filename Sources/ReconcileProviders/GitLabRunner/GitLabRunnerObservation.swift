@@ -1,0 +1,54 @@
+import ReconcileCore
+
+/// A runner as the host shows it. Holds no token: only whether the configured one matches.
+public struct GitLabRunnerObservation: Codable, Sendable, Equatable {
+    /// base, prepare, run, cleanup.
+    public var scripts: [FileObservation]
+    public var config: RunnerConfig.Observation
+    /// service, purge, purgeTimer.
+    public var units: [UnitObservation]
+    public var hostCacheDir: FileObservation
+    public var userExists: Bool
+    public var groupExists: Bool
+    public var executableRunnable: Bool
+    public var token: TokenObservation?
+
+    /// What a probe learnt about the manifest's token without keeping it.
+    public struct TokenObservation: Codable, Sendable, Equatable {
+        /// A runner authentication token (`glrt-…`) is written into config.toml; anything else is a
+        /// legacy registration token for `gitlab-runner register`.
+        public var isAuthenticationToken: Bool?
+        /// Why it could not be read (variable not set, file missing).
+        public var problem: String?
+        /// A token file others may read.
+        public var fileMode: UInt32?
+
+        public init(isAuthenticationToken: Bool? = nil, problem: String? = nil, fileMode: UInt32? = nil) {
+            self.isAuthenticationToken = isAuthenticationToken
+            self.problem = problem
+            self.fileMode = fileMode
+        }
+    }
+
+    public init(
+        scripts: [FileObservation], config: RunnerConfig.Observation, units: [UnitObservation], hostCacheDir: FileObservation,
+        userExists: Bool, groupExists: Bool, executableRunnable: Bool, token: TokenObservation?
+    ) {
+        self.scripts = scripts
+        self.config = config
+        self.units = units
+        self.hostCacheDir = hostCacheDir
+        self.userExists = userExists
+        self.groupExists = groupExists
+        self.executableRunnable = executableRunnable
+        self.token = token
+    }
+
+    public func unit(_ role: RunnerUnits.Role) -> UnitObservation {
+        units[RunnerUnits.Role.allCases.firstIndex(of: role) ?? 0]
+    }
+
+    public func script(_ script: ExecutorScripts.Script) -> FileObservation {
+        scripts[ExecutorScripts.Script.allCases.firstIndex(of: script) ?? 0]
+    }
+}
