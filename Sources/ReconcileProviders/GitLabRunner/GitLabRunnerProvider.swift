@@ -95,6 +95,7 @@ public struct GitLabRunnerProvider: ResourceProvider {
         plan.triggerCauses = units.triggerCauses
         plan.risk = units.risk
         plan.warnings = warnings(spec, observed: observed, legacy: !isAuthenticationToken) + units.warnings
+        if units.triggers.contains(.restart(unit: spec.service)) { plan.warnings.append(Self.stopWarning(spec)) }
         let isNew = observed.config.entry == nil && observed.scripts.allSatisfy { !$0.exists } && observed.units.allSatisfy { !$0.file.exists }
         if !plan.steps.isEmpty || !plan.triggers.isEmpty { plan.action = isNew ? .create : .update }
         return plan
@@ -221,12 +222,18 @@ public struct GitLabRunnerProvider: ResourceProvider {
         return warnings
     }
 
+    /// Unit: KillSignal=SIGQUIT, TimeoutStopSec=3600.
+    static func stopWarning(_ spec: GitLabRunnerSpec) -> String {
+        "\(spec.service) stops with SIGQUIT, which lets running jobs finish: the apply waits for them, up to an hour"
+    }
+
     private func planRemoval(_ spec: GitLabRunnerSpec, observed: GitLabRunnerObservation, context: PlanContext) throws -> ResourcePlan {
         let planned = try RunnerUnits.Role.allCases.reversed().map { role in
             let unit = ManagedUnit(unit: RunnerUnits.unitName(spec, role), content: nil)
             return (unit.unit, try unit.plan(against: observed.unit(role), context: context))
         }
         var plan = ManagedUnit.merge(planned, fileStepsFirst: false)
+        if plan.steps.contains(.systemctl(SystemctlStep(.stop, spec.service))) { plan.warnings.append(Self.stopWarning(spec)) }
         if observed.config.entry != nil {
             let config = RunnerConfig(spec: spec, scripts: ExecutorScripts(spec: spec))
             plan.steps.append(.editTOML(config.edit(settings: nil, createEntry: false, changes: ["entry removed; other runners stay"])))
@@ -241,6 +248,7 @@ public struct GitLabRunnerProvider: ResourceProvider {
         if !plan.steps.isEmpty {
             plan.action = .delete
             if observed.hostCacheDir.exists { plan.warnings.append("the cache folder \(spec.hostCacheDir) is kept") }
+            if observed.scripts.contains(where: \.exists) { plan.warnings.append("the folder \(spec.scriptsDir) is kept (empty)") }
         }
         return plan
     }

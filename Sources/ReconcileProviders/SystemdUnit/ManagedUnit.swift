@@ -123,7 +123,7 @@ extension ManagedUnit {
         var fileSteps: [Step] = []
         var systemctlSteps: [Step] = []
         for (unit, plan) in planned {
-            merged.reasons += plan.reasons.map { "\(unit): \($0)" }
+            merged.reasons += plan.reasons.map { $0.hasPrefix(unit) ? $0 : "\(unit): \($0)" }
             for step in plan.steps {
                 if case .systemctl = step { systemctlSteps.append(step) } else { fileSteps.append(step) }
             }
