@@ -74,9 +74,10 @@ struct ApplyCommand: ParsableCommand {
             try SavedPlanCheck(registry: session.registry).verify(plan, host: session.host)
             return plan
         }
-        let loaded = try session.loadManifests(manifests.paths)
+        let identity = try session.identity()
+        let loaded = try session.loadManifests(manifests.paths, hosts: [identity])
         return try session.planner.plan(
-            loaded.resources, from: .live(session.host), root: hostOptions.hostRoot, hostName: hostOptions.hostName)
+            loaded.resources, from: .live(session.host), root: hostOptions.hostRoot, hostName: identity.name)
     }
 
     /// Approval alone is not enough for a step that can lose data: it takes its own flag.
@@ -99,14 +100,6 @@ struct ApplyCommand: ParsableCommand {
         guard readLine() == "yes" else {
             Terminal.writeError("Apply cancelled; nothing changed.")
             throw CLIExit.failure
-        }
-    }
-
-    private func orFail<T>(_ session: Session, _ body: () throws -> T) throws -> T {
-        do {
-            return try body()
-        } catch {
-            throw session.fail(error)
         }
     }
 

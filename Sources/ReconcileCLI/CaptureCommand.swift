@@ -28,10 +28,11 @@ struct CaptureCommand: ParsableCommand {
     var logLevel: Logger.Level = .warning
 
     func run() throws {
-        var options = HostOptions()
+        // This host, as is: every host option at its default.
+        var options = try HostOptions.parse([])
         options.logLevel = logLevel
         let session = Session(options: options)
-        let loaded = try session.loadManifests(paths.isEmpty ? ["."] : paths)
+        let loaded = try session.loadManifests(paths.isEmpty ? ["."] : paths, hosts: [try session.identity()])
         let address = ResourceAddress(kind: CaptureProxyProvider.kind, name: name)
         guard let resource = loaded.resources.first(where: { $0.address == address }),
               let spec = resource.spec as? CaptureProxySpec else {

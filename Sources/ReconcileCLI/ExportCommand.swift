@@ -33,7 +33,8 @@ struct ExportSRVCommand: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try Session(options: hostOptions).loadManifests(manifests.paths)
+        let session = Session(options: hostOptions)
+        let loaded = try session.loadManifests(manifests.paths, hosts: [try session.identity()])
         let records = SRVRecords(ttl: ttl, priority: priority, weight: weight, port: port)
         let relays = loaded.resources.compactMap { resource in
             (resource.spec as? OnionRelaySpec).map { (resource.address, $0) }

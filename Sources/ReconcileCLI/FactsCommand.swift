@@ -17,10 +17,11 @@ struct FactsCommand: ParsableCommand {
 
     func run() throws {
         let session = Session(options: hostOptions)
-        let loaded = try session.loadManifests(manifests.paths)
+        let identity = try session.identity()
+        let loaded = try session.loadManifests(manifests.paths, hosts: [identity])
         let data: Data
         do {
-            let facts = try session.planner.facts(loaded.resources, host: session.host, hostName: hostOptions.hostName)
+            let facts = try session.planner.facts(loaded.resources, host: session.host, identity: identity)
             data = try CanonicalJSON.encode(facts, pretty: true) + Data("\n".utf8)
         } catch {
             throw session.fail(error)

@@ -10,8 +10,13 @@ public struct HostOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Lock, journal, queued restarts and backups (default: ROOT/var/lib/reconcile).", valueName: "DIR"))
     public var stateDir: String?
 
-    @Option(name: .long, help: "The host name plans and facts record (default: this machine's).")
+    @Option(name: .long, help: "The host name plans and facts record, and `hosts:` selects by (default: this machine's).")
     public var host: String?
+
+    @Option(
+        name: .customLong("label"),
+        help: ArgumentHelp("A host label for `hosts:` selectors (repeatable); adds to ROOT\(HostLabels.path).", valueName: "KEY=VALUE"))
+    public var labels: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "LEVEL"))
     public var logLevel: Logger.Level = .warning
@@ -26,6 +31,29 @@ public struct HostOptions: ParsableArguments {
         guard root.hasPrefix("/") else {
             throw ValidationError("--root must be an absolute path, got \"\(root)\"")
         }
+        for label in labels {
+            do {
+                _ = try HostLabels.parse(label)
+            } catch {
+                throw ValidationError("--label: \(error)")
+            }
+        }
+    }
+
+    /// This host as `hosts:` sees it: its name, the labels file under the root, then `--label`.
+    public func identity(files: any HostFileSystem) throws -> HostIdentity {
+        try overriding(HostIdentity(name: hostName, labels: try HostLabels.read(files: files)))
+    }
+
+    /// Another host's identity (from its facts), with `--host` and `--label` taking precedence.
+    public func overriding(_ identity: HostIdentity) throws -> HostIdentity {
+        var result = identity
+        if let host { result.name = host }
+        for label in labels {
+            let (key, value) = try HostLabels.parse(label)
+            result.labels[key] = value
+        }
+        return result
     }
 }
 

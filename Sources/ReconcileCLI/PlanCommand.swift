@@ -20,7 +20,9 @@ struct PlanCommand: ParsableCommand {
         abstract: "Probe the host (or read its facts) and print what apply would change.",
         discussion: """
             Nothing on the host changes. With --facts FILE the host is not probed at all: \
-            the plan is made against facts written earlier by `reconcile facts` on that host.
+            the plan is made against facts written earlier by `reconcile facts` on that host. \
+            With --facts FOLDER every host in it is planned (--out is then a folder: HOST.json per \
+            host and summary.json); the output is a summary by host, action and risk.
             """
     )
 
@@ -28,34 +30,46 @@ struct PlanCommand: ParsableCommand {
     @OptionGroup var hostOptions: HostOptions
     @OptionGroup var output: PlanOutputOptions
 
-    @Option(name: .long, help: ArgumentHelp("Plan against this facts file instead of probing.", valueName: "FILE"))
+    @Option(name: .long, help: ArgumentHelp("Plan against this facts file (or every one in this folder) instead of probing.", valueName: "PATH"))
     var facts: String?
 
-    @Option(name: .long, help: ArgumentHelp("Also save the plan as JSON, for `reconcile apply FILE`.", valueName: "FILE"))
+    @Option(name: .long, help: ArgumentHelp("Also save the plan as JSON, for `reconcile apply FILE` (a folder with --facts FOLDER).", valueName: "PATH"))
     var out: String?
+
+    func validate() throws {
+        if let facts, FactsFiles.isDirectory(facts), hostOptions.host != nil || !hostOptions.labels.isEmpty {
+            throw ValidationError("--host and --label name one host; with --facts FOLDER each host's facts do")
+        }
+    }
 
     func run() throws {
         let session = Session(options: hostOptions)
-        let loaded = try session.loadManifests(manifests.paths)
-        let plan: Plan
-        do {
-            plan = try makePlan(session, loaded.resources)
-        } catch {
-            throw session.fail(error)
+        if let facts, FactsFiles.isDirectory(facts) {
+            try FleetPlan(session: session, manifests: manifests.paths, facts: facts, out: out, output: output).run()
+            return
         }
+        let plan = try makePlan(session)
         try show(plan, session: session)
         if output.detailedExitcode && plan.hasChanges { throw CLIExit.changes }
     }
 
-    private func makePlan(_ session: Session, _ resources: [Resource]) throws -> Plan {
+    private func makePlan(_ session: Session) throws -> Plan {
         guard let facts else {
-            return try session.planner.plan(
-                resources, from: .live(session.host), root: hostOptions.hostRoot, hostName: hostOptions.hostName)
+            let identity = try session.identity()
+            let loaded = try session.loadManifests(manifests.paths, hosts: [identity])
+            return try orFail(session) {
+                try session.planner.plan(loaded.resources, from: .live(session.host), root: hostOptions.hostRoot, hostName: identity.name)
+            }
         }
-        let document = try FactsDocument.load(from: try readFile(facts), path: facts)
-        return try session.planner.plan(
-            resources, from: .file(document, path: facts), root: HostRoot(document.root),
-            hostName: hostOptions.host ?? document.host)
+        let (document, identity) = try orFail(session) {
+            let document = try FactsDocument.load(from: try readFile(facts), path: facts)
+            return (document, try hostOptions.overriding(document.identity))
+        }
+        let loaded = try session.loadManifests(manifests.paths, hosts: [identity])
+        return try orFail(session) {
+            try session.planner.plan(
+                loaded.resources, from: .file(document, path: facts), root: HostRoot(document.root), hostName: identity.name)
+        }
     }
 
     private func show(_ plan: Plan, session: Session) throws {

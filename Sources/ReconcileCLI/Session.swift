@@ -24,11 +24,21 @@ struct Session {
     var host: HostContext { HostContext(files: files, commands: commands, logger: logger) }
     var planner: Planner { Planner(registry: registry, version: ReconcileVersion.current) }
 
+    /// This host's identity; a broken labels file is an error like any other.
+    func identity() throws -> HostIdentity {
+        do {
+            return try options.identity(files: files)
+        } catch {
+            throw fail(error)
+        }
+    }
+
     /// Loads and checks manifests; prints every diagnostic; throws `ExitCode` (1) when any is an error.
-    func loadManifests(_ paths: [String]) throws -> LoadedManifests {
+    /// `hosts`: whose views are checked and whose resources are kept (nil: every resource).
+    func loadManifests(_ paths: [String], hosts: [HostIdentity]?) throws -> LoadedManifests {
         let loaded: LoadedManifests
         do {
-            loaded = try ManifestLoader(registry: registry).load(paths: paths)
+            loaded = try ManifestLoader(registry: registry).load(paths: paths, hosts: hosts)
         } catch {
             Terminal.writeError("error: \(error)")
             throw CLIExit.failure
@@ -66,6 +76,15 @@ struct Session {
     func save(_ data: Data, to path: String) throws {
         let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
         try LocalFileSystem().writeAtomically(absolute, content: data, mode: 0o600, uid: nil, gid: nil)
+    }
+}
+
+/// Runs `body`; any error is printed the operator's way and becomes exit status 1.
+func orFail<T>(_ session: Session, _ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch {
+        throw session.fail(error)
     }
 }
 

@@ -1,19 +1,40 @@
 import ArgumentParser
+import Foundation
 import ReconcileCore
 
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
         abstract: "Check manifests without touching the host.",
-        discussion: "Reports every problem at once as file:line:column: error: key.path: message. Exits 1 on any error."
+        discussion: """
+            Reports every problem at once as file:line:column: error: key.path: message. Exits 1 on any error. \
+            Checks across resources (one path per File, dependencies) run per host: this one by default, \
+            or every host of --facts (files or folders of `reconcile facts` output), naming the hosts a problem has.
+            """
     )
 
     @OptionGroup var manifests: ManifestOptions
     @OptionGroup var hostOptions: HostOptions
 
+    @Option(name: .long, help: ArgumentHelp("Check the view of every host in these facts files or folders (repeatable).", valueName: "PATH"))
+    var facts: [String] = []
+
     func run() throws {
-        let loaded = try Session(options: hostOptions).loadManifests(manifests.paths)
-        let files = Set(loaded.resources.compactMap { $0.meta.mark?.file }).count
-        Terminal.write("\(loaded.resources.count) resources in \(files) files: valid.\n")
+        let session = Session(options: hostOptions)
+        let hosts: [HostIdentity]
+        do {
+            hosts = facts.isEmpty ? [try hostOptions.identity(files: session.files)] : try FactsFiles.load(facts).map(\.document.identity)
+        } catch {
+            throw session.fail(error)
+        }
+        let loaded = try session.loadManifests(manifests.paths, hosts: hosts)
+        let files = Set(loaded.declared.compactMap { $0.meta.mark?.file }).count
+        let names = hosts.map(\.name).joined(separator: ", ")
+        Terminal.write("\(loaded.declared.count) resources in \(files) files: valid for \(hosts.count == 1 ? "host" : "\(hosts.count) hosts:") \(names).\n")
+        let unselected = loaded.declared.count - loaded.resources.count
+        if unselected > 0 {
+            Terminal.write("\(unselected) of them \(hosts.count == 1 ? "do not apply to this host" : "apply to none of these hosts")"
+                + (facts.isEmpty ? "; check other hosts' views with --facts DIR.\n" : ".\n"))
+        }
     }
 }

@@ -139,9 +139,9 @@ import Testing
         #expect(run.stderr.contains("\(stage.manifest):5:1: error: mod: unknown key; did you mean \"mode\"?"))
         #expect(run.stderr.hasSuffix("2 errors, 0 warnings\n"))
         try stage.writeManifest(Self.manifest)
-        let good = try reconcile(["validate", stage.manifest])
+        let good = try reconcile(["validate", "--host", "test-host", stage.manifest])
         #expect(good.status == 0)
-        #expect(good.stdout == "3 resources in 1 files: valid.\n")
+        #expect(good.stdout == "3 resources in 1 files: valid for host test-host.\n")
     }
 
     @Test func planWithManifestErrorsChangesNothingAndExitsOne() throws {
@@ -193,7 +193,8 @@ import Testing
     @Test func helpAndVersion() throws {
         #expect(try reconcile(["--version"]).stdout == ReconcileVersion.current + "\n")
         let help = try reconcile(["plan", "--help"])
-        #expect(help.stdout.contains("--facts <FILE>"))
+        #expect(help.stdout.contains("--facts <PATH>"))
+        #expect(help.stdout.contains("--label <KEY=VALUE>"))
         #expect(help.stdout.contains("--detailed-exitcode"))
         let completion = try reconcile(["--generate-completion-script", "bash"])
         #expect(completion.status == 0)

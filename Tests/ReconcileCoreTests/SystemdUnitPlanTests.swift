@@ -115,7 +115,7 @@ import Testing
         let planner = Planner(registry: Providers.registry, version: "test")
         var facts = try planner.facts(loaded.resources, host: HostContext(files: stage.files, commands: RecordedRunner(
             [["systemctl", "--root=\(stage.directory.path)", "is-enabled", "--", "app.service"]: CommandResult(status: 0, stdout: Data("enabled\n".utf8))])),
-            hostName: "h")
+            identity: HostIdentity(name: "h"))
         facts.root = "/"
         if case .object(var unit)? = facts.resources["SystemdUnit/app.service"] {
             unit["activeState"] = .string("active")

@@ -135,7 +135,15 @@ BROKEN.update({
     "runner with an unknown key": RUNNER + "tags: [podman]\n",
     "runner with a bad name": RUNNER.replace("name: fedora", "name: my runner"),
 })
+BROKEN.update({
+    "hosts with a space in a pattern": "kind: File\nname: a\npath: /a\ncontent: x\nhosts: [\"mx 1\"]\n",
+    "hosts with an unknown key": "kind: File\nname: a\npath: /a\ncontent: x\nhosts: {roles: [mx]}\n",
+    "hosts with a list as label value": "kind: File\nname: a\npath: /a\ncontent: x\nhosts: {labels: {role: [mx]}}\n",
+    "hosts-only document with another key": "hosts: [mx1]\nname: x\n---\nkind: File\nname: a\npath: /a\ncontent: x\n",
+})
 GOOD = {
+    "file scoped by labels": "hosts: {labels: {role: mx}}\n---\nkind: File\nname: a\npath: /a\ncontent: x\n",
+    "resource scoped by names": "kind: File\nname: a\npath: /a\ncontent: x\nhosts: [\"mx*.example.org\", ci1]\n",
     "runner minimal": RUNNER,
     "runner with a token file and every key": RUNNER.replace("{env: RUNNER_TOKEN}", "{file: /etc/reconcile/secrets/runner}")
         + "user: gitlab-runner\ngroup: gitlab-runner\nhome: /home/gitlab-runner\nallowedImages: [\"registry.example.org/*\"]\n"
@@ -172,10 +180,26 @@ with tempfile.TemporaryDirectory() as scratch:
               swift_ok == expected and schema_ok == expected, f"validator ok={swift_ok} schema ok={schema_ok}")
 
 # Plans: the bundled example from facts, and a staged plan with every step type.
-facts_path = os.path.join(ROOT, "manifests/example/facts/mx1.example.org.json")
-with open(facts_path) as handle:
-    errors = schema_errors("facts.schema.json", json.load(handle))
-check("bundled facts match facts.schema.json", not errors, errors)
+facts_dir = os.path.join(ROOT, "manifests/example/facts")
+for facts_file in sorted(glob.glob(os.path.join(facts_dir, "*.json"))):
+    with open(facts_file) as handle:
+        errors = schema_errors("facts.schema.json", json.load(handle))
+    check(f"bundled {os.path.basename(facts_file)} matches facts.schema.json", not errors, errors)
+facts_path = os.path.join(facts_dir, "mx1.example.org.json")
+with tempfile.TemporaryDirectory() as plans:
+    result = run("plan", "--json", "--facts", facts_dir, "--out", plans, os.path.join(ROOT, "manifests/example"))
+    summary = json.loads(result.stdout) if result.returncode == 0 else {}
+    errors = schema_errors("summary.schema.json", summary)
+    check("fleet plan summary matches summary.schema.json", result.returncode == 0 and not errors, errors or result.stderr)
+    for plan_file in sorted(glob.glob(os.path.join(plans, "*.json"))):
+        with open(plan_file) as handle:
+            document = json.load(handle)
+        name = "summary.schema.json" if plan_file.endswith("summary.json") else "plan.schema.json"
+        errors = schema_errors(name, document)
+        check(f"fleet plan file {os.path.basename(plan_file)} matches {name}", not errors, errors)
+    result = run("summary", "--json", plans)
+    errors = schema_errors("summary.schema.json", json.loads(result.stdout) if result.returncode == 0 else {})
+    check("reconcile summary output matches summary.schema.json", result.returncode == 0 and not errors, errors or result.stderr)
 result = run("plan", "--json", "--facts", facts_path, os.path.join(ROOT, "manifests/example"))
 plan = json.loads(result.stdout) if result.returncode == 0 else {}
 errors = schema_errors("plan.schema.json", plan)

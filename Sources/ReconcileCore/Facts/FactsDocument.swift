@@ -8,16 +8,34 @@ public struct FactsDocument: Codable, Sendable, Equatable {
     public var host: String
     public var root: String
     public var probedAt: String
+    /// The host's labels when it was probed: with its name, they decide which resources are its.
+    public var labels: [String: String]
     /// Observed facts by resource address (`File/motd`), in each provider's own shape.
     public var resources: [String: JSONValue]
 
-    public init(host: String, root: String, probedAt: Date, resources: [String: JSONValue]) {
+    public init(host: String, root: String, probedAt: Date, labels: [String: String] = [:], resources: [String: JSONValue]) {
         self.formatVersion = Self.currentFormatVersion
         self.host = host
+        self.labels = labels
         self.root = root
         self.probedAt = ISO8601DateFormatter().string(from: probedAt)
         self.resources = resources
     }
+
+    private enum CodingKeys: String, CodingKey { case formatVersion, host, root, probedAt, labels, resources }
+
+    /// Facts written before labels existed have none.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        formatVersion = try container.decode(Int.self, forKey: .formatVersion)
+        host = try container.decode(String.self, forKey: .host)
+        root = try container.decode(String.self, forKey: .root)
+        probedAt = try container.decode(String.self, forKey: .probedAt)
+        labels = try container.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
+        resources = try container.decode([String: JSONValue].self, forKey: .resources)
+    }
+
+    public var identity: HostIdentity { HostIdentity(name: host, labels: labels) }
 
     public static func load(from data: Data, path: String) throws -> FactsDocument {
         let document: FactsDocument

@@ -22,7 +22,11 @@ public struct GraphNode: Sendable {
 
 /// Checks across resources: unique addresses, existing dependencies, no cycles.
 public enum GraphChecks {
-    public static func check(_ resources: [GraphNode]) -> [Diagnostic] {
+    /// `declared` holds every resource of the manifests when `resources` is one host's view, so a
+    /// dependency declared for other hosts only is named as such.
+    public static func check(
+        _ resources: [GraphNode], host: HostIdentity? = nil, declared: [ResourceAddress: ResourceMeta] = [:]
+    ) -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
         var firstByAddress: [ResourceAddress: GraphNode] = [:]
         for resource in resources {
@@ -37,6 +41,13 @@ public enum GraphChecks {
         }
         for resource in resources {
             for (index, dependency) in resource.meta.dependsOn.enumerated() where firstByAddress[dependency.address] == nil {
+                if let host, let elsewhere = declared[dependency.address] {
+                    diagnostics.append(.error(
+                        at: dependency.mark, length: dependency.address.description.count, keyPath: "dependsOn[\(index)]",
+                        "\(dependency.address) does not apply to host \(host) (its hosts: "
+                            + elsewhere.hosts.map(\.description).joined(separator: " and ") + "), but this resource does"))
+                    continue
+                }
                 let known = firstByAddress.keys.filter { $0.kind == dependency.address.kind }.map(\.description)
                 diagnostics.append(.error(
                     at: dependency.mark, length: dependency.address.description.count, keyPath: "dependsOn[\(index)]",

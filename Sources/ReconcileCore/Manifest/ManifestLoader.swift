@@ -7,11 +7,13 @@ public struct LoadedManifests: Sendable {
     public var diagnostics: Diagnostics
     /// Source texts by path, for caret snippets.
     public var sources: [String: SourceText]
+    /// Every resource declared, whichever hosts it is for (`resources` holds those of the hosts loaded for).
+    public var declared: [Resource] = []
 }
 
 /// From YAML files to typed resources: parse, common keys, the kind's keys, then checks across resources.
 public struct ManifestLoader: Sendable {
-    public static let commonKeys = ["kind", "name", "state", "dependsOn"]
+    public static let commonKeys = ["kind", "name", "state", "dependsOn", "hosts"]
     public let registry: ProviderRegistry
     public var limits: YAMLLimits
 
@@ -20,7 +22,9 @@ public struct ManifestLoader: Sendable {
         self.limits = limits
     }
 
-    public func load(paths: [String]) throws -> LoadedManifests {
+    /// `hosts`: the hosts whose views are checked (each host's resources must agree among
+    /// themselves); nil checks every resource together, as for a fleet without `hosts:` keys.
+    public func load(paths: [String], hosts: [HostIdentity]? = nil) throws -> LoadedManifests {
         let files = try ManifestFiles.expand(paths)
         var inputs: [(path: String, bytes: [UInt8])] = []
         for file in files {
@@ -29,10 +33,10 @@ public struct ManifestLoader: Sendable {
             }
             inputs.append((file, [UInt8](data)))
         }
-        return load(files: inputs)
+        return load(files: inputs, hosts: hosts)
     }
 
-    public func load(files: [(path: String, bytes: [UInt8])]) -> LoadedManifests {
+    public func load(files: [(path: String, bytes: [UInt8])], hosts: [HostIdentity]? = nil) -> LoadedManifests {
         var diagnostics = Diagnostics()
         var sources: [String: SourceText] = [:]
         var resources: [Resource] = []
@@ -47,8 +51,13 @@ public struct ManifestLoader: Sendable {
             if parsed.documents.isEmpty && parsed.errors.isEmpty {
                 diagnostics.warning(at: Mark(file: file.path, line: 1, column: 1), "file holds no resources")
             }
-            for document in parsed.documents {
-                switch decode(document, path: file.path, auxiliary: auxiliary, diagnostics: &diagnostics) {
+            var fileHosts: HostSelector?
+            for (index, document) in parsed.documents.enumerated() {
+                if let scope = fileScope(document, index: index, diagnostics: &diagnostics) {
+                    fileHosts = scope
+                    continue
+                }
+                switch decode(document, path: file.path, fileHosts: fileHosts, auxiliary: auxiliary, diagnostics: &diagnostics) {
                 case .resource(let resource):
                     resources.append(resource)
                     graph.append(GraphNode(resource))
@@ -59,15 +68,23 @@ public struct ManifestLoader: Sendable {
                 }
             }
         }
-        diagnostics.append(contentsOf: GraphChecks.check(graph))
-        for provider in registry.providers {
-            let ofKind = resources.filter { $0.address.kind == provider.kind }
-            if !ofKind.isEmpty {
-                diagnostics.append(contentsOf: provider.validate(ofKind))
-            }
-        }
+        let views = HostViews(graph: graph, resources: resources, hosts: hosts)
+        diagnostics.append(contentsOf: views.check(registry))
         sources.merge(auxiliary.all) { manifest, _ in manifest }
-        return LoadedManifests(resources: resources, diagnostics: diagnostics, sources: sources)
+        return LoadedManifests(resources: views.selected, diagnostics: diagnostics, sources: sources, declared: resources)
+    }
+
+    /// A first document with only `hosts:` limits every resource of its file.
+    private func fileScope(_ document: YAMLDocument, index: Int, diagnostics: inout Diagnostics) -> HostSelector?? {
+        let root = document.root
+        guard !document.isEmpty, root.mapping != nil, root["kind"] == nil, root["hosts"] != nil else { return nil }
+        let reader = ObjectReader(node: root, keyPath: "", knownKeys: ["hosts"])
+        let selector = HostSelector.read(reader)
+        if index != 0 {
+            reader.error("hosts", "a document of only hosts: limits its whole file and must come first in it")
+        }
+        diagnostics.append(contentsOf: reader.allDiagnostics)
+        return .some(selector)
     }
 
     /// A document that failed still yields its common keys when they were readable.
@@ -77,7 +94,8 @@ public struct ManifestLoader: Sendable {
     }
 
     private func decode(
-        _ document: YAMLDocument, path: String, auxiliary: AuxiliarySources, diagnostics: inout Diagnostics
+        _ document: YAMLDocument, path: String, fileHosts: HostSelector?, auxiliary: AuxiliarySources,
+        diagnostics: inout Diagnostics
     ) -> Decoded {
         if document.isEmpty {
             diagnostics.error(at: document.mark, "empty document: a resource needs at least \"kind\" and \"name\"")
@@ -106,6 +124,7 @@ public struct ManifestLoader: Sendable {
         }
         let state = reader.choice("state", as: ResourceState.self) ?? .present
         let dependsOn = readDependencies(reader)
+        let hosts = [fileHosts, HostSelector.read(reader)].compactMap { $0 }
         let spec = provider.decode(
             reader, context: DecodeContext(manifestPath: path, name: name ?? "", state: state, auxiliarySources: auxiliary))
         let found = reader.allDiagnostics
@@ -113,7 +132,7 @@ public struct ManifestLoader: Sendable {
         guard let name else { return .invalid(nil) }
         let meta = ResourceMeta(
             address: ResourceAddress(kind: kind, name: name), state: state, dependsOn: dependsOn,
-            mark: root.mark, nameMark: reader.value("name")?.mark, keyMarks: Self.valueMarks(of: root))
+            mark: root.mark, nameMark: reader.value("name")?.mark, keyMarks: Self.valueMarks(of: root), hosts: hosts)
         guard let spec, !found.contains(where: { $0.severity == .error }) else { return .invalid(meta) }
         return .resource(Resource(meta: meta, spec: spec))
     }

@@ -46,10 +46,12 @@ public struct Planner: Sendable {
         return observations
     }
 
-    public func facts(_ resources: [Resource], host: HostContext, hostName: String, now: Date = Date()) throws -> FactsDocument {
+    public func facts(
+        _ resources: [Resource], host: HostContext, identity: HostIdentity, now: Date = Date()
+    ) throws -> FactsDocument {
         let observations = try observe(resources, from: .live(host))
         return FactsDocument(
-            host: hostName, root: host.root.path, probedAt: now,
+            host: identity.name, root: host.root.path, probedAt: now, labels: identity.labels,
             resources: Dictionary(uniqueKeysWithValues: try observations.map { ($0.key.description, try $0.value.json()) }))
     }
 

@@ -22,10 +22,12 @@ public struct ResourceMeta: Sendable {
     public let nameMark: Mark?
     /// Where each value is (`size`, `cache.device`), so problems found while planning name the line.
     public let keyMarks: [String: Mark]
+    /// The file's `hosts:` and the resource's own: a host must match all of them.
+    public let hosts: [HostSelector]
 
     public init(
         address: ResourceAddress, state: ResourceState = .present, dependsOn: [DependencyReference] = [],
-        mark: Mark? = nil, nameMark: Mark? = nil, keyMarks: [String: Mark] = [:]
+        mark: Mark? = nil, nameMark: Mark? = nil, keyMarks: [String: Mark] = [:], hosts: [HostSelector] = []
     ) {
         self.address = address
         self.state = state
@@ -33,7 +35,10 @@ public struct ResourceMeta: Sendable {
         self.mark = mark
         self.nameMark = nameMark
         self.keyMarks = keyMarks
+        self.hosts = hosts
     }
+
+    public func applies(to host: HostIdentity) -> Bool { hosts.allSatisfy { $0.matches(host) } }
 
     /// The most specific mark known for a key path, falling back to its parents, then the document.
     public func mark(for keyPath: String) -> Mark? {

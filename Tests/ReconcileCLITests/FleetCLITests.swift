@@ -1,0 +1,77 @@
+import Foundation
+import ReconcileCore
+import Testing
+
+/// Host selection from the command line: the labels file, `--label`, facts that carry both, and
+/// `reconcile summary` over saved plans.
+@Suite struct FleetCLITests {
+    static let manifest = """
+        kind: File
+        name: everyone
+        path: /etc/everyone
+        content: "all\\n"
+        ---
+        kind: File
+        name: mail
+        path: /etc/role
+        content: "mx\\n"
+        hosts: {labels: {role: mx}}
+        ---
+        kind: File
+        name: builds
+        path: /etc/role
+        content: "ci\\n"
+        hosts: {labels: {role: ci}}
+
+        """
+
+    @Test func labelsFromTheHostFileAndFlagsSelectResources() throws {
+        let stage = Stage()
+        try stage.writeManifest(Self.manifest)
+        try stage.write(HostLabels.path, "# this host\nrole = mx\n")
+        let fromFile = try reconcile(["plan", "--root", stage.root, "--host", "h1", stage.manifest])
+        #expect(fromFile.status == 0, "\(fromFile.stderr)")
+        #expect(fromFile.stdout.contains("File/mail") && !fromFile.stdout.contains("File/builds"))
+        let overridden = try reconcile(["plan", "--root", stage.root, "--host", "h1", "--label", "role=ci", stage.manifest])
+        #expect(overridden.stdout.contains("File/builds") && !overridden.stdout.contains("File/mail"))
+
+        let factsPath = stage.path + "/h1.json"
+        let facts = try reconcile(["facts", "--root", stage.root, "--host", "h1", "--out", factsPath, stage.manifest])
+        #expect(facts.status == 0, "\(facts.stderr)")
+        let document = try FactsDocument.load(from: try Data(contentsOf: URL(fileURLWithPath: factsPath)), path: factsPath)
+        #expect(document.labels == ["role": "mx"])
+        #expect(document.resources.keys.sorted() == ["File/everyone", "File/mail"])
+        let fromFacts = try reconcile(["plan", "--facts", factsPath, stage.manifest])
+        #expect(fromFacts.status == 0, "\(fromFacts.stderr)")
+        #expect(fromFacts.stdout.contains("Plan for host h1 (from facts") && fromFacts.stdout.contains("File/mail"))
+    }
+
+    @Test func badLabelsAreUsageErrors() throws {
+        let stage = Stage()
+        try stage.writeManifest(Self.manifest)
+        let flag = try reconcile(["plan", "--root", stage.root, "--label", "role", stage.manifest])
+        #expect(flag.status != 0 && flag.stderr.contains("--label: label \"role\" is not KEY=VALUE"), "\(flag.stderr)")
+        try stage.write(HostLabels.path, "role=mx\n9lives=yes\n")
+        let file = try reconcile(["plan", "--root", stage.root, stage.manifest])
+        #expect(file.status == 1)
+        #expect(file.stderr.contains("\(stage.root)/etc/reconcile/labels:2: label key \"9lives\" must start with a letter"), "\(file.stderr)")
+    }
+
+    @Test func summaryCountsSavedPlansAndNamesDataLoss() throws {
+        let stage = Stage()
+        try stage.writeManifest(Self.manifest)
+        let plans = stage.path + "/plans"
+        try FileManager.default.createDirectory(atPath: plans, withIntermediateDirectories: true)
+        for (host, role) in [("a", "mx"), ("b", "ci")] {
+            let plan = try reconcile(["plan", "--root", stage.root, "--host", host, "--label", "role=\(role)", "--out", "\(plans)/\(host).json", stage.manifest])
+            #expect(plan.status == 0, "\(plan.stderr)")
+        }
+        let summary = try reconcile(["summary", "--detailed-exitcode", plans])
+        #expect(summary.status == 2)
+        #expect(summary.stdout.contains("2 hosts: 2 with changes, 0 unchanged, 0 failed."), "\(summary.stdout)")
+        let lines = summary.stdout.split(separator: "\n")
+        #expect(lines.contains { $0.hasPrefix("a ") && $0.contains("   2 ") }, "\(summary.stdout)")
+        let broken = try reconcile(["summary", stage.manifest])
+        #expect(broken.status == 1 && broken.stderr.contains("not a reconcile plan document"), "\(broken.stderr)")
+    }
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# CI job "apply" for one host: copies the plan reviewed in the merge request to the host and
+# applies exactly it. The host probes again first and refuses a plan whose facts moved ("stale
+# plan": nothing changes, exit 1); re-collect its facts and plan again.
+#
+# Usage: ci/apply-host.sh HOST
+# Env: PLANS (default plans), SSH_TARGET (default root@HOST), SSH_OPTIONS (extra ssh/scp options),
+#      RECONCILE (the binary's path on the host), REMOTE_PLAN (where the plan goes on the host),
+#      ALLOW_DATA_LOSS=1 to pass --allow-data-loss.
+# Exit: 0 nothing changed, 2 changes applied, 1 error or stale plan.
+set -euo pipefail
+host=${1:?usage: ci/apply-host.sh HOST}
+: "${PLANS:=plans}" "${RECONCILE:=reconcile}" "${SSH_TARGET:=root@$host}" "${SSH_OPTIONS:=}"
+: "${REMOTE_PLAN:=/var/lib/reconcile/incoming/$host.json}"
+plan="$PLANS/$host.json"
+[[ -f "$plan" ]] || { echo "no plan for $host in $PLANS (was it planned?)" >&2; exit 1; }
+read -r -a options <<<"$SSH_OPTIONS"
+extra=()
+if [[ "${ALLOW_DATA_LOSS:-0}" == 1 ]]; then extra+=(--allow-data-loss); fi
+ssh "${options[@]}" "$SSH_TARGET" mkdir -p "$(dirname "$REMOTE_PLAN")"
+scp -q "${options[@]}" "$plan" "$SSH_TARGET:$REMOTE_PLAN"
+status=0
+# shellcheck disable=SC2029  # expanded here on purpose: the remote command is fixed, its paths are ours
+ssh "${options[@]}" "$SSH_TARGET" "$RECONCILE" apply --auto-approve --detailed-exitcode "${extra[@]}" "$REMOTE_PLAN" || status=$?
+case $status in
+    0) echo "$host: nothing to change" ;;
+    2) echo "$host: changes applied" ;;
+    *) echo "$host: apply failed (exit $status)" >&2 ;;
+esac
+exit "$status"

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# CI job "plan": every host planned from its facts (no host is contacted); the plans
+# (PLANS/HOST.json), a summary (PLANS/summary.json, PLANS/summary.txt) and each host's human
+# plan (PLANS/HOST.txt) for review.
+# Exit 0: plans made; 1: a host could not be planned (errors above); 3: plans made, and some
+# hold steps that can lose data (the summary names them).
+set -euo pipefail
+: "${MANIFESTS:=manifests}" "${FACTS:=facts}" "${RECONCILE:=reconcile}" "${PLANS:=plans}"
+mkdir -p "$PLANS"
+status=0
+"$RECONCILE" plan --facts "$FACTS" --out "$PLANS" "$MANIFESTS" | tee "$PLANS/summary.txt" || status=$?
+for facts in "$FACTS"/*.json; do
+    host=$(basename "$facts" .json)
+    if [[ -f "$PLANS/$host.json" ]]; then
+        "$RECONCILE" plan --facts "$facts" "$MANIFESTS" >"$PLANS/$host.txt" 2>&1 || true
+    fi
+done
+if ((status != 0)); then
+    exit "$status"
+fi
+if grep -q '^DATA LOSS' "$PLANS/summary.txt"; then
+    echo "Some plans can lose data (see above): their applies need ALLOW_DATA_LOSS=1." >&2
+    exit 3
+fi
