@@ -211,6 +211,57 @@ import Testing
         #expect(try stage.plan(absent).hasChanges == false)
     }
 
+    /// gitlab-runner rewrites config.toml in its own format (token refreshes, `register`): the
+    /// same values in another layout, plus keys of its own, are not a change.
+    @Test func theRunnersOwnRewriteIsNotAChange() throws {
+        let stage = Self.stage()
+        _ = try stage.apply(try stage.plan(Self.manifest))
+        let rewritten = """
+            concurrent = 2
+            check_interval = 0
+
+            [[runners]]
+            name = 'podman-fedora'
+            url = "https://gitlab.example.org/"
+            id = 42
+            token = "\(Self.canary)"
+            token_obtained_at = 2026-11-27T10:00:00Z
+            executor = "custom"
+            shell = "bash"
+            builds_dir = "/home/user"
+            cache_dir = "/home/user/cache"
+            limit = 2
+            [runners.custom]
+            prepare_exec = "/home/gitlab-runner/podman-fedora/prepare.sh"
+            run_exec = "/home/gitlab-runner/podman-fedora/run.sh"
+            cleanup_exec = "/home/gitlab-runner/podman-fedora/cleanup.sh"
+            [runners.cache]
+
+            """
+        try stage.directory.write(String(Self.configPath.dropFirst()), rewritten)
+        try stage.files.setAttributes(Self.configPath, mode: 0o600, uid: Accounts.uid("nobody"), gid: Accounts.gid("nogroup"))
+        #expect(try stage.plan(Self.manifest).hasChanges == false)
+        // A key of ours changed by hand is put back, and only that line changes.
+        try stage.directory.write(String(Self.configPath.dropFirst()), rewritten.replacingOccurrences(of: "limit = 2", with: "limit = 9"))
+        let plan = try stage.plan(Self.manifest)
+        #expect(plan.changes.first?.reasons.contains("\(Self.configPath): runner podman-fedora differs (limit)") == true)
+        _ = try stage.apply(plan)
+        #expect(stage.directory.read(String(Self.configPath.dropFirst())) == rewritten)
+    }
+
+    @Test func removingAnEntryFromAMissingFileMakesNoFile() throws {
+        let stage = Self.stage()
+        let step = EditTOMLStep(path: Self.configPath, array: "runners", matchKey: "name", name: "x", settings: nil)
+        let plan = Plan(
+            reconcileVersion: "t", createdAt: fixedDate, host: "h", root: stage.root.path, source: .live,
+            changes: [Change(
+                address: ResourceAddress(kind: "GitLabRunner", name: "x"), plan: ResourcePlan(action: .delete, steps: [.editTOML(step)]),
+                dependsOn: [], fingerprint: "sha256:" + String(repeating: "0", count: 64), desired: DesiredState(GitLabRunnerSpecStub()),
+                state: .absent, source: nil)])
+        #expect(try stage.apply(plan).succeeded)
+        #expect(try stage.files.status(Self.configPath) == nil)
+    }
+
     // MARK: pure planning
 
     /// Probed from a stage after apply, then marked running, as systemd would show it.

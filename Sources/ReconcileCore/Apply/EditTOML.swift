@@ -8,6 +8,8 @@ extension Executor {
         if let existing, existing.type != .file {
             throw ReconcileError.notAllowed("\(root.resolve(edit.path)) is a \(existing.type.rawValue), not a TOML file")
         }
+        // Nothing to remove from a file that is not there; and no empty file made for it.
+        if existing == nil && edit.settings == nil { return }
         var original = ""
         if existing != nil {
             guard let text = String(validatingUTF8Data: try files.read(edit.path)) else {
