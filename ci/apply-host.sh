@@ -6,7 +6,9 @@
 # Usage: ci/apply-host.sh HOST
 # Env: PLANS (default plans), SSH_TARGET (default root@HOST), SSH_OPTIONS (extra ssh/scp options),
 #      RECONCILE (the binary's path on the host), REMOTE_PLAN (where the plan goes on the host),
+#      REMOTE_ROOT (the host's --root, if its facts were taken with one),
 #      ALLOW_DATA_LOSS=1 to pass --allow-data-loss.
+# The host is named HOST to reconcile (--host), as in its facts, whatever its own hostname.
 # Exit: 0 nothing changed, 2 changes applied, 1 error or stale plan.
 set -euo pipefail
 host=${1:?usage: ci/apply-host.sh HOST}
@@ -15,7 +17,8 @@ host=${1:?usage: ci/apply-host.sh HOST}
 plan="$PLANS/$host.json"
 [[ -f "$plan" ]] || { echo "no plan for $host in $PLANS (was it planned?)" >&2; exit 1; }
 read -r -a options <<<"$SSH_OPTIONS"
-extra=()
+extra=(--host "$host")
+if [[ -n "${REMOTE_ROOT:-}" ]]; then extra+=(--root "$REMOTE_ROOT"); fi
 if [[ "${ALLOW_DATA_LOSS:-0}" == 1 ]]; then extra+=(--allow-data-loss); fi
 ssh "${options[@]}" "$SSH_TARGET" mkdir -p "$(dirname "$REMOTE_PLAN")"
 scp -q "${options[@]}" "$plan" "$SSH_TARGET:$REMOTE_PLAN"

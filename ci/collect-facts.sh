@@ -5,15 +5,18 @@
 #
 # Usage: ci/collect-facts.sh HOST...
 # Env: FACTS (default facts), SSH_OPTIONS, RECONCILE (path on the hosts), REMOTE_MANIFESTS
-#      (where the manifests are on the hosts; default /etc/reconcile/manifests).
+#      (where the manifests are on the hosts; default /etc/reconcile/manifests), SSH_USER
+#      (default root), REMOTE_ROOT (--root on the hosts, if any).
 set -euo pipefail
 : "${FACTS:=facts}" "${RECONCILE:=reconcile}" "${SSH_OPTIONS:=}" "${REMOTE_MANIFESTS:=/etc/reconcile/manifests}"
 read -r -a options <<<"$SSH_OPTIONS"
+root=()
+if [[ -n "${REMOTE_ROOT:-}" ]]; then root=(--root "$REMOTE_ROOT"); fi
 mkdir -p "$FACTS"
 failed=0
 for host in "$@"; do
     # shellcheck disable=SC2029  # expanded here on purpose
-    if ssh "${options[@]}" "root@$host" "$RECONCILE" facts --host "$host" "$REMOTE_MANIFESTS" >"$FACTS/$host.json.tmp"; then
+    if ssh "${options[@]}" "${SSH_USER:-root}@$host" "$RECONCILE" facts --host "$host" "${root[@]}" "$REMOTE_MANIFESTS" >"$FACTS/$host.json.tmp"; then
         mv "$FACTS/$host.json.tmp" "$FACTS/$host.json"
         echo "$host: facts collected"
     else

@@ -55,7 +55,8 @@ struct ApplyCommand: ParsableCommand {
         try refuseUnallowedDataLoss(plan)
         try confirm(plan)
         let report = try orFail(session) { try executor.apply(plan, applyID: applyID, onEvent: Self.progress) }
-        (report.succeeded ? Terminal.write : Terminal.writeError)(ApplyReportRenderer.render(report))
+        // With --json, standard output holds the plan document alone.
+        (report.succeeded && !output.json ? Terminal.write : Terminal.writeError)(ApplyReportRenderer.render(report))
         guard report.succeeded else { throw CLIExit.failure }
         if output.detailedExitcode { throw CLIExit.changes }
     }
@@ -71,13 +72,14 @@ struct ApplyCommand: ParsableCommand {
     private func makePlan(_ session: Session) throws -> Plan {
         if let path = savedPlanPath {
             let plan = try Plan.load(from: try readFile(path), path: path)
-            try SavedPlanCheck(registry: session.registry).verify(plan, host: session.host)
+            try SavedPlanCheck(registry: session.registry).verify(plan, host: session.host, identity: try hostOptions.identity(files: session.files))
             return plan
         }
         let identity = try session.identity()
         let loaded = try session.loadManifests(manifests.paths, hosts: [identity])
         return try session.planner.plan(
-            loaded.resources, from: .live(session.host), root: hostOptions.hostRoot, hostName: identity.name)
+            loaded.resources, from: .live(session.host), root: hostOptions.hostRoot, hostName: identity.name,
+            labels: identity.labels)
     }
 
     /// Approval alone is not enough for a step that can lose data: it takes its own flag.

@@ -23,7 +23,8 @@ struct FleetPlan {
             let resources = loaded.declared.filter { $0.meta.applies(to: document.identity) }
             do {
                 let plan = try session.planner.plan(
-                    resources, from: .file(document, path: entry.path), root: HostRoot(document.root), hostName: document.host)
+                    resources, from: .file(document, path: entry.path), root: HostRoot(document.root), hostName: document.host,
+                    labels: document.labels)
                 let saved = try out.map { folder in
                     let path = "\(folder)/\(Self.fileName(document.host)).json"
                     try session.save(try plan.jsonData(), to: path)

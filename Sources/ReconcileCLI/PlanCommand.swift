@@ -58,7 +58,9 @@ struct PlanCommand: ParsableCommand {
             let identity = try session.identity()
             let loaded = try session.loadManifests(manifests.paths, hosts: [identity])
             return try orFail(session) {
-                try session.planner.plan(loaded.resources, from: .live(session.host), root: hostOptions.hostRoot, hostName: identity.name)
+                try session.planner.plan(
+                    loaded.resources, from: .live(session.host), root: hostOptions.hostRoot, hostName: identity.name,
+                    labels: identity.labels)
             }
         }
         let (document, identity) = try orFail(session) {
@@ -68,7 +70,8 @@ struct PlanCommand: ParsableCommand {
         let loaded = try session.loadManifests(manifests.paths, hosts: [identity])
         return try orFail(session) {
             try session.planner.plan(
-                loaded.resources, from: .file(document, path: facts), root: HostRoot(document.root), hostName: identity.name)
+                loaded.resources, from: .file(document, path: facts), root: HostRoot(document.root), hostName: identity.name,
+                labels: identity.labels)
         }
     }
 

@@ -75,3 +75,30 @@ import Testing
         #expect(broken.status == 1 && broken.stderr.contains("not a reconcile plan document"), "\(broken.stderr)")
     }
 }
+
+/// A saved plan belongs to the host it was made for: its name and the labels that chose its resources.
+@Suite struct SavedPlanIdentityTests {
+    @Test func aPlanForAnotherNameOrOtherLabelsIsRefused() throws {
+        let stage = Stage()
+        try stage.writeManifest(FleetCLITests.manifest)
+        try stage.write(HostLabels.path, "role=mx\n")
+        let planPath = stage.path + "/plan.json"
+        let plan = try reconcile(["plan", "--root", stage.root, "--host", "h1", "--out", planPath, stage.manifest])
+        #expect(plan.status == 0, "\(plan.stderr)")
+        let otherName = try reconcile(["apply", "--auto-approve", "--root", stage.root, "--host", "h2", planPath])
+        #expect(otherName.status == 1)
+        #expect(otherName.stderr.contains("the plan is for host h1, and this is h2"), "\(otherName.stderr)")
+        try stage.write(HostLabels.path, "role=ci\n")
+        let otherLabels = try reconcile(["apply", "--auto-approve", "--root", stage.root, "--host", "h1", planPath])
+        #expect(otherLabels.status == 1)
+        #expect(otherLabels.stderr.contains("stale plan") && otherLabels.stderr.contains("labels changed since the plan was made (role=mx → role=ci)"),
+                "\(otherLabels.stderr)")
+        #expect(stage.read("/etc/role") == nil, "nothing applied")
+        try stage.write(HostLabels.path, "role=mx\n")
+        let json = try reconcile(["apply", "--auto-approve", "--json", "--root", stage.root, "--host", "h1", planPath])
+        #expect(json.status == 0, "\(json.stderr)")
+        #expect((try? JSONSerialization.jsonObject(with: Data(json.stdout.utf8))) != nil, "stdout is the plan alone: \(json.stdout)")
+        #expect(json.stderr.contains("Apply complete"))
+        #expect(stage.read("/etc/role") == "mx\n")
+    }
+}

@@ -46,6 +46,8 @@ public struct Plan: Codable, Sendable, Equatable {
     public var reconcileVersion: String
     public var createdAt: String
     public var host: String
+    /// The host's labels the plan's resources were selected by; nil in plans from before labels.
+    public var labels: [String: String]?
     public var root: String
     public var source: Source
     public var summary: Summary
@@ -53,12 +55,14 @@ public struct Plan: Codable, Sendable, Equatable {
     public var changes: [Change]
 
     public init(
-        reconcileVersion: String, createdAt: Date, host: String, root: String, source: Source, changes: [Change]
+        reconcileVersion: String, createdAt: Date, host: String, labels: [String: String] = [:], root: String, source: Source,
+        changes: [Change]
     ) {
         self.formatVersion = Self.currentFormatVersion
         self.reconcileVersion = reconcileVersion
         self.createdAt = ISO8601DateFormatter().string(from: createdAt)
         self.host = host
+        self.labels = labels
         self.root = root
         self.source = source
         self.summary = Summary(changes: changes)

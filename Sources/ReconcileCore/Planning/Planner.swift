@@ -56,7 +56,8 @@ public struct Planner: Sendable {
     }
 
     public func plan(
-        _ resources: [Resource], from source: FactsSource, root: HostRoot, hostName: String, now: Date = Date()
+        _ resources: [Resource], from source: FactsSource, root: HostRoot, hostName: String, labels: [String: String] = [:],
+        now: Date = Date()
     ) throws -> Plan {
         let observations = try observe(resources, from: source)
         var changing = Set<ResourceAddress>()
@@ -96,7 +97,7 @@ public struct Planner: Sendable {
         }
         Self.moveTriggersToCauses(&changes, plans: planned)
         return Plan(
-            reconcileVersion: version, createdAt: now, host: hostName, root: root.path,
+            reconcileVersion: version, createdAt: now, host: hostName, labels: labels, root: root.path,
             source: { if case .file = source { return .facts } else { return .live } }(), changes: changes)
     }
 

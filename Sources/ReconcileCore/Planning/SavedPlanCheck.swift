@@ -1,5 +1,6 @@
-/// A saved plan is applied only to the host it was made against: every resource is probed again
-/// and its facts must still have the fingerprint recorded in the plan.
+/// A saved plan is applied only to the host it was made against: the same name and labels (they
+/// chose its resources), and every resource probed again must still have the fingerprint
+/// recorded in the plan.
 public struct SavedPlanCheck: Sendable {
     public let registry: ProviderRegistry
 
@@ -7,10 +8,21 @@ public struct SavedPlanCheck: Sendable {
         self.registry = registry
     }
 
-    public func verify(_ plan: Plan, host: HostContext) throws {
+    public func verify(_ plan: Plan, host: HostContext, identity: HostIdentity) throws {
         guard plan.root == host.root.path else {
             throw ReconcileError.notAllowed(
                 "the plan was made for root \(plan.root), not \(host.root.path); pass --root \(plan.root) or plan again")
+        }
+        guard plan.host == identity.name else {
+            throw ReconcileError.notAllowed(
+                "the plan is for host \(plan.host), and this is \(identity.name); apply it there "
+                    + "(or pass --host \(plan.host) if this host goes by another name)")
+        }
+        if let labels = plan.labels, labels != identity.labels {
+            throw ReconcileError.stalePlan(details: [
+                "the host's labels changed since the plan was made (\(Self.describe(labels)) → \(Self.describe(identity.labels))), "
+                    + "and with them which resources are its",
+            ])
         }
         var resources: [Resource] = []
         for change in plan.changes {
@@ -30,5 +42,9 @@ public struct SavedPlanCheck: Sendable {
         if !moved.isEmpty {
             throw ReconcileError.stalePlan(details: moved)
         }
+    }
+
+    static func describe(_ labels: [String: String]) -> String {
+        labels.isEmpty ? "none" : labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
     }
 }

@@ -1,0 +1,464 @@
+#!/bin/bash
+# Fleet test (issue 7): contrib/ansible's playbook and `reconcile` role against three "hosts"
+# on this machine. Each host is a network namespace (veth pair to the root namespace,
+# 10.231.N.2/30) running its own sshd (own config and host key, root login with a key made
+# here); the role gives each its own staging root (--root), state dir and remote dir.
+#
+# Usage (as root): Tests/fleet/run-fleet-test.sh [BINARY]    (default: .build/debug/reconcile)
+# Env:   FLEET_CACHE=DIR   the ansible-core venv goes to DIR/fleet-venv, made once and reused,
+#                          and the logs to DIR/fleet-logs (default: the repo's .build)
+#        ANSIBLE_CORE=SPEC pip requirement for the venv (default: ansible-core>=2.17,<2.20)
+# Needs: iproute2, python3 with venv, ssh; installs openssh-server (apt) when sshd is missing.
+#
+# Checks (TAP-like, in the style of Tests/vm/lib.sh): a. the playbook applies on all three hosts;
+# b. a second run changes nothing; c. facts fetched by the role, plans made centrally from them,
+# one host drifted by hand: its saved plan is refused as stale and its file left alone, the
+# others apply, and the next apply run repairs the drift (the plans come from one
+# `plan --facts FOLDER`); d. resources limited by `hosts:` (labels, names) land only where
+# they belong; e. the example GitLab CI pipeline's scripts over the same SSH: ci/collect-facts.sh,
+# ci/plan.sh, ci/apply-host.sh per host, and a drifted host refusing its reviewed plan.
+# Prints `ok - …` / `not ok - …`, then `N passed, M failed, K skipped`; exit 1 if any check
+# failed, 2 on a setup error. Everything it made (sshd processes, namespaces, veths, temp
+# dirs) is removed on exit.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "$(realpath "$0")")/../.." && pwd)
+BIN=${1:-$REPO/.build/debug/reconcile}
+CACHE=${FLEET_CACHE:-$REPO/.build}
+ANSIBLE_CORE=${ANSIBLE_CORE:-ansible-core>=2.17,<2.20}
+PLAYBOOK=$REPO/contrib/ansible/playbook.yml
+HOSTS=(h1 h2 h3)
+NET=10.231   # host N: 10.231.N.1 (root namespace side) <-> 10.231.N.2 (the host's sshd)
+
+die() { echo "run-fleet-test: $*" >&2; exit 2; }
+[ "$(id -u)" = 0 ] || die "run me as root (network namespaces, sshd)"
+[ -x "$BIN" ] || die "not an executable: $BIN (run swift build first)"
+BIN=$(realpath "$BIN")
+[ -f "$PLAYBOOK" ] || die "missing $PLAYBOOK"
+T_START=$(date +%s%N)
+ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
+
+# --- results: the style of Tests/vm/lib.sh (ok / not ok lines, `#` diagnostics) ----------
+LOGS=$CACHE/fleet-logs
+rm -rf "$LOGS"; mkdir -p "$LOGS"
+PASSED=0 FAILED=0
+ok() { PASSED=$((PASSED + 1)); echo "ok - $1"; }
+not_ok() {   # not_ok DESCRIPTION [DIAGNOSTIC LINE...]
+  FAILED=$((FAILED + 1)); echo "not ok - $1"; shift
+  local line
+  for line in "$@"; do printf '#   %s\n' "$line"; done
+}
+check_eq() {   # check_eq DESCRIPTION WANT GOT [LOG FILE to show on failure]
+  if [ "$3" = "$2" ]; then ok "$1"; return 0; fi
+  local diag=("expected: '$2'" "got:      '$3'")
+  if [ -n "${4:-}" ]; then
+    diag+=("output of: $(head -1 "$4")")
+    mapfile -t -O "${#diag[@]}" diag < <(tail -n +2 "$4" | tail -n 40)
+  fi
+  not_ok "$1" "${diag[@]}"
+}
+N=0 RC=0 LOG='' CHILD=''
+# run_logged NAME CMD...: output into the next numbered log; sets RC and LOG. CMD runs in its
+# own process group, waited for with `wait` so that SIGINT/SIGTERM reach the trap at once
+# (ansible-playbook handles SIGINT itself and exits 99); cleanup ends the whole group.
+run_logged() {
+  local name=$1; shift
+  N=$((N + 1)); LOG=$(printf '%s/%02d-%s.log' "$LOGS" "$N" "$name")
+  echo "\$ $*" >"$LOG"
+  RC=0
+  setsid "$@" >>"$LOG" 2>&1 </dev/null &
+  CHILD=$!
+  wait "$CHILD" || RC=$?
+  CHILD=
+  echo "[exit $RC]" >>"$LOG"
+}
+SKIPPED=0
+skip() { SKIPPED=$((SKIPPED + 1)); echo "ok - $1 # SKIP $2"; }
+check() {   # check DESCRIPTION CMD...: ok when CMD succeeds
+  local desc=$1; shift
+  if "$@"; then ok "$desc"; else not_ok "$desc" "failed: $*"; fi
+}
+phase() { PHASE_T0=$(date +%s%N); echo "# $1"; }
+phase_done() { echo "# ($1 took $(ms_since "$PHASE_T0") ms)"; }
+
+# --- prerequisites ----------------------------------------------------------------------
+for tool in ip ssh ssh-keygen; do command -v "$tool" >/dev/null || die "missing $tool"; done
+if [ ! -x /usr/sbin/sshd ]; then
+  echo "# installing openssh-server" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q openssh-server >"$LOGS/apt.log" 2>&1 \
+    || { apt-get update -q >>"$LOGS/apt.log" 2>&1 \
+         && DEBIAN_FRONTEND=noninteractive apt-get install -y -q openssh-server >>"$LOGS/apt.log" 2>&1; } \
+    || die "apt-get install openssh-server failed: $LOGS/apt.log"
+fi
+VENV=$CACHE/fleet-venv
+if [ ! -x "$VENV/bin/ansible-playbook" ]; then
+  echo "# making $VENV ($ANSIBLE_CORE)" >&2
+  rm -rf "$VENV"
+  { /usr/bin/python3 -m venv "$VENV" && "$VENV/bin/pip" install -q "$ANSIBLE_CORE"; } >"$LOGS/venv.log" 2>&1 \
+    || { rm -rf "$VENV"; die "could not install $ANSIBLE_CORE into $VENV: $LOGS/venv.log"; }
+fi
+
+# --- cleanup: what this run made, and what a killed earlier run left --------------------
+T=$(mktemp -d /tmp/reconcile-fleet.XXXXXX)
+SSHD_PIDS=()
+MADE_RUN_SSHD=0
+kill_netns_pids() {   # kill_netns_pids NS: every process still in our namespace
+  local pids
+  pids=$(ip netns pids "$1" 2>/dev/null || true)
+  [ -z "$pids" ] && return 0
+  # shellcheck disable=SC2086  # one PID per word
+  kill $pids 2>/dev/null || true
+  sleep 0.2
+  pids=$(ip netns pids "$1" 2>/dev/null || true)
+  # shellcheck disable=SC2086
+  [ -z "$pids" ] || kill -KILL $pids 2>/dev/null || true
+}
+sessions_left() {   # sessions_left: processes in our namespaces besides the sshd listeners
+  local i pid
+  for i in "${!HOSTS[@]}"; do
+    for pid in $(ip netns pids "rfleet-$$-${HOSTS[$i]}" 2>/dev/null); do
+      [[ " ${SSHD_PIDS[*]} " == *" $pid "* ]] || echo "$pid"
+    done
+  done
+}
+cleanup() {
+  local rc=$? i ns pid try
+  set +e
+  if [ -n "$CHILD" ]; then   # interrupted while a command ran: end it and what it started
+    kill -TERM -- "-$CHILD" 2>/dev/null
+    for ((try = 0; try < 30; try++)); do kill -0 -- "-$CHILD" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$CHILD" 2>/dev/null
+    wait "$CHILD" 2>/dev/null
+  fi
+  # ssh control masters ansible left behind (ControlPersist), found by our own control path:
+  # ending them ends their sessions, which each sshd reaps, before the listeners go
+  for pid in $(pgrep -f -- "ControlPath=$T/cp/" || true); do kill "$pid" 2>/dev/null; done
+  for ((try = 0; try < 30; try++)); do [ -z "$(sessions_left)" ] && break; sleep 0.1; done
+  for pid in "${SSHD_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+  for pid in "${SSHD_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+  for i in "${!HOSTS[@]}"; do
+    ns=rfleet-$$-${HOSTS[$i]}
+    if ip netns list | grep -qx "$ns\( .*\)\?"; then
+      kill_netns_pids "$ns"
+      ip netns del "$ns"   # takes the inner veth along, and with it its peer
+    fi
+    ip link del "rf$$${HOSTS[$i]}" 2>/dev/null
+  done
+  [ "$MADE_RUN_SSHD" = 1 ] && rmdir /run/sshd 2>/dev/null
+  rm -rf "$T"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# A run killed with SIGKILL cannot clean up: remove namespaces of runs that are gone.
+for ns in $(ip netns list | awk '{print $1}' | grep -E '^rfleet-[0-9]+-h[0-9]+$' || true); do
+  pid=${ns#rfleet-}; pid=${pid%%-*}
+  if ! kill -0 "$pid" 2>/dev/null; then
+    echo "# removing $ns, left by a run that is gone" >&2
+    kill_netns_pids "$ns"
+    ip netns del "$ns"
+  fi
+done
+ADDRS=$(ip -o -4 addr show)
+if grep -q " $NET\." <<<"$ADDRS"; then
+  die "addresses in $NET.0.0/16 are taken (another fleet test running?): $(grep " $NET\." <<<"$ADDRS" | awk '{print $2, $4}' | tr '\n' ' ')"
+fi
+
+# --- the fleet --------------------------------------------------------------------------
+ANSIBLE_VERSION=$("$VENV/bin/ansible-playbook" --version)
+phase "setup: 3 namespaces with sshd; reconcile $("$BIN" --version); ${ANSIBLE_VERSION%%$'\n'*}"
+if [ ! -d /run/sshd ]; then mkdir -m 0755 /run/sshd; MADE_RUN_SSHD=1; fi   # sshd's privsep dir
+ssh-keygen -q -t ed25519 -N '' -C reconcile-fleet-test -f "$T/id_ed25519"
+: >"$T/known_hosts"
+mkdir -p "$T/cp"
+for i in "${!HOSTS[@]}"; do
+  h=${HOSTS[$i]} n=$((i + 1))
+  ns=rfleet-$$-$h addr=$NET.$n.2 d=$T/$h
+  mkdir -p "$d/root" "$d/state" "$d/remote"
+  ip netns add "$ns"
+  ip link add "rf$$$h" type veth peer name "rf$$${h}n" netns "$ns"
+  ip addr add "$NET.$n.1/30" dev "rf$$$h"
+  ip link set "rf$$$h" up
+  ip -n "$ns" addr add "$addr/30" dev "rf$$${h}n"
+  ip -n "$ns" link set "rf$$${h}n" up
+  ip -n "$ns" link set lo up
+  ssh-keygen -q -t ed25519 -N '' -C "$h" -f "$d/ssh_host_ed25519_key"
+  echo "$addr $(cut -d' ' -f1,2 "$d/ssh_host_ed25519_key.pub")" >>"$T/known_hosts"
+  cat >"$d/sshd_config" <<EOF
+Port 22
+ListenAddress $addr
+HostKey $d/ssh_host_ed25519_key
+PidFile none
+PermitRootLogin prohibit-password
+PubkeyAuthentication yes
+AuthorizedKeysFile $T/id_ed25519.pub
+StrictModes no
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+UseDNS no
+MaxStartups 30
+MaxSessions 30
+Subsystem sftp /usr/lib/openssh/sftp-server
+LogLevel VERBOSE
+EOF
+  /usr/sbin/sshd -t -f "$d/sshd_config" || die "sshd -t rejects $d/sshd_config"
+  ip netns exec "$ns" /usr/sbin/sshd -D -f "$d/sshd_config" -E "$LOGS/sshd-$h.log" &
+  SSHD_PIDS+=($!)
+done
+SSH_OPTS=(-o UserKnownHostsFile="$T/known_hosts" -o GlobalKnownHostsFile=/dev/null
+  -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes -o BatchMode=yes)
+for i in "${!HOSTS[@]}"; do   # sshd is up when a login works (<= 5 s)
+  for ((try = 0; ; try++)); do
+    if ssh "${SSH_OPTS[@]}" -i "$T/id_ed25519" -o ConnectTimeout=1 "root@$NET.$((i + 1)).2" true 2>/dev/null; then break; fi
+    [ "$try" -lt 50 ] || die "no ssh login to ${HOSTS[$i]} ($NET.$((i + 1)).2): $LOGS/sshd-${HOSTS[$i]}.log"
+    sleep 0.1
+  done
+done
+
+LABEL_OF=([0]=web [1]=db [2]=web)   # h1, h3: role=web (h3 by its labels file), h2: role=db
+{
+  echo "all:"
+  echo "  vars:"
+  echo "    ansible_user: root"
+  echo "    ansible_ssh_private_key_file: $T/id_ed25519"
+  echo "    ansible_ssh_common_args: -o UserKnownHostsFile=$T/known_hosts -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes"
+  echo "    ansible_python_interpreter: /usr/bin/python3"
+  echo "    reconcile_become: false"
+  echo "    reconcile_binary: $BIN"
+  echo "    reconcile_manifests: $T/manifests"
+  echo "    reconcile_plans_dir: $T/plans"
+  echo "    reconcile_facts_dir: $T/facts"
+  echo "    reconcile_saved_plans_dir: $T/saved"
+  echo "  hosts:"
+  for i in "${!HOSTS[@]}"; do
+    h=${HOSTS[$i]}
+    echo "    $h:"
+    echo "      ansible_host: $NET.$((i + 1)).2"
+    echo "      reconcile_root: $T/$h/root"
+    echo "      reconcile_state_dir: $T/$h/state"
+    echo "      reconcile_remote_dir: $T/$h/remote"
+    if [ "$h" = h3 ]; then   # h3 keeps role=web in its own labels file
+      echo "      reconcile_labels: {fleet: test}"
+      mkdir -p "$T/$h/root/etc/reconcile"
+      printf '# labels of this host\nrole=%s\n' "${LABEL_OF[$i]}" >"$T/$h/root/etc/reconcile/labels"
+    else
+      echo "      reconcile_labels: {role: ${LABEL_OF[$i]}, fleet: test}"
+    fi
+  done
+} >"$T/inventory.yml"
+
+export ANSIBLE_CONFIG=$T/ansible.cfg ANSIBLE_HOME=$T/ansible-home ANSIBLE_LOCAL_TEMP=$T/ansible-local
+export ANSIBLE_REMOTE_TMP=$T/ansible-remote ANSIBLE_SSH_CONTROL_PATH_DIR=$T/cp
+export ANSIBLE_SSH_ARGS="-o ControlMaster=auto -o ControlPersist=60s"
+export ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0 ANSIBLE_RETRY_FILES_ENABLED=0 ANSIBLE_PIPELINING=1
+export ANSIBLE_FORKS=3
+: >"$ANSIBLE_CONFIG"
+playbook() {   # playbook NAME [ansible-playbook args...]: sets RC and LOG
+  local name=$1; shift
+  run_logged "$name" "$VENV/bin/ansible-playbook" -i "$T/inventory.yml" "$PLAYBOOK" "$@"
+}
+# task_status LOG HOST: what the role's apply task reported for HOST (ok, changed, fatal, …)
+task_status() {
+  awk -v host="[$2]" '
+    /^TASK \[/ { here = index($0, "TASK [reconcile : Apply (reconcile apply)]") == 1; next }
+    here && /^[a-z]+: \[/ {
+      status = substr($0, 1, index($0, ":") - 1)
+      if (index($0, status ": " host) == 1) { print status; found = 1; exit }
+    }
+    END { if (!found) print "none" }' "$1"
+}
+recap() {   # recap LOG HOST KEY: a PLAY RECAP counter (changed, failed, unreachable…)
+  sed -n "s/^$2 *:.* $3=\([0-9]*\).*/\1/p" "$1" | tail -1
+}
+fetched() {   # fetched FILE EXPR: a python expression over the JSON in FILE (as j)
+  python3 -c 'import json, sys; j = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2" 2>&1 || true
+}
+content() { if [ -f "$1" ]; then cat "$1"; else echo "<no file $1>"; fi; }
+F=/etc/reconcile-fleet-test   # managed folder, under each host's root
+
+# --- manifests --------------------------------------------------------------------------
+M=$T/manifests
+mkdir -p "$M/app"
+write_motd() {   # write_motd VERSION
+  cat >"$M/base.yaml" <<EOF
+kind: File
+name: motd
+path: $F/motd
+content: "managed by reconcile: fleet test $1\n"
+mode: "0644"
+EOF
+}
+write_motd v1
+cat >"$M/app/app.yaml" <<EOF
+kind: File
+name: app-conf
+path: $F/app/app.conf
+content: "listen=0.0.0.0:8080\n"
+mode: "0640"
+dependsOn: [File/motd]
+EOF
+cat >"$M/extra.yaml" <<EOF
+kind: File
+name: extra
+path: $F/extra.conf
+content: "extra\n"
+EOF
+cat >"$M/web.yaml" <<EOF
+hosts: {labels: {role: web}}
+---
+kind: File
+name: web-conf
+path: $F/web.conf
+content: "role=web\n"
+EOF
+cat >"$M/db.yaml" <<EOF
+kind: File
+name: db-conf
+hosts: ["h2*"]
+path: $F/db.conf
+content: "only on h2\n"
+EOF
+EXPECTED_CREATES=(4 4 4)
+phase_done setup
+
+# --- a. first run: every host changes ---------------------------------------------------
+phase "a. the playbook applies on all hosts"
+playbook first-apply
+check_eq "a: ansible-playbook exits 0" 0 "$RC" "$LOG"
+for i in "${!HOSTS[@]}"; do
+  h=${HOSTS[$i]} r=$T/${HOSTS[$i]}/root
+  check_eq "a: $h: the apply task reports changed" changed "$(task_status "$LOG" "$h")" "$LOG"
+  check_eq "a: $h: motd in its root" "managed by reconcile: fleet test v1" "$(content "$r$F/motd")"
+  check_eq "a: $h: app.conf in its root, mode 640" "listen=0.0.0.0:8080 640" "$(content "$r$F/app/app.conf") $(stat -c %a "$r$F/app/app.conf" 2>&1)"
+  check_eq "a: $h: fetched plan is its own, all creates" "$h $r ${EXPECTED_CREATES[$i]} 0" \
+    "$(fetched "$T/plans/$h.json" '" ".join(str(x) for x in (j["host"], j["root"], j["summary"]["create"], j["summary"]["update"]))')"
+  check "a: $h: its state dir has the journal" test -s "$T/$h/state/journal.jsonl"
+done
+check "a: nothing written to the real $F" test ! -e "$F"
+phase_done a
+
+# --- d. hosts: limited resources (labels, names) ----------------------------------------
+phase "d. resources limited to labels / names"
+for i in "${!HOSTS[@]}"; do
+  h=${HOSTS[$i]} r=$T/${HOSTS[$i]}/root
+  want_web=absent want_db=absent
+  [ "${LABEL_OF[$i]}" = web ] && want_web=present
+  [ "$h" = h2 ] && want_db=present
+  check_eq "d: $h (role=${LABEL_OF[$i]}): web.conf (hosts: labels role=web) $want_web" \
+    $want_web "$([ -e "$r$F/web.conf" ] && echo present || echo absent)"
+  check_eq "d: $h: db.conf (hosts: [h2*]) $want_db" $want_db "$([ -e "$r$F/db.conf" ] && echo present || echo absent)"
+done
+phase_done d
+
+# --- b. second run: nothing changes ------------------------------------------------------
+phase "b. a second run changes nothing"
+playbook second-apply
+check_eq "b: ansible-playbook exits 0" 0 "$RC" "$LOG"
+for h in "${HOSTS[@]}"; do
+  check_eq "b: $h: the apply task reports ok" ok "$(task_status "$LOG" "$h")" "$LOG"
+  check_eq "b: $h: recap changed=0 failed=0" "0 0" "$(recap "$LOG" "$h" changed) $(recap "$LOG" "$h" failed)" "$LOG"
+  check_eq "b: $h: fetched plan has no changes" "0 0 0 0" \
+    "$(fetched "$T/plans/$h.json" '" ".join(str(j["summary"][k]) for k in ("create", "update", "replace", "delete"))')"
+done
+phase_done b
+
+# --- c. saved plans made centrally from facts; one host drifted ---------------------------
+phase "c. facts -> central plans -> drift on h2 -> apply the saved plans"
+write_motd v2
+rm "$M/extra.yaml"
+cat >"$M/new.yaml" <<EOF
+kind: File
+name: new
+path: $F/new.conf
+content: "new in v2\n"
+EOF
+playbook facts --tags facts
+check_eq "c: ansible-playbook --tags facts exits 0" 0 "$RC" "$LOG"
+for h in "${HOSTS[@]}"; do
+  check_eq "c: $h: facts fetched, for $h" "$h" "$(fetched "$T/facts/$h.json" 'j["host"]')" "$LOG"
+  check_eq "c: $h: gathering facts applied nothing" "managed by reconcile: fleet test v1" "$(content "$T/$h/root$F/motd")"
+  check "c: $h: a manifest removed on the controller is removed on the host" test ! -e "$T/$h/remote/manifests/extra.yaml"
+done
+mkdir -p "$T/saved"
+run_logged plan-facts-dir "$BIN" plan --facts "$T/facts" --out "$T/saved" "$M"
+check_eq "c: reconcile plan --facts DIR --out DIR exits 0" 0 "$RC" "$LOG"
+check_eq "c: summary.json: 3 hosts with changes, each 1 create and 1 update" "3 3 0 h1:1/1 h2:1/1 h3:1/1" \
+  "$(fetched "$T/saved/summary.json" '" ".join([str(j["totals"][k]) for k in ("hosts", "hostsWithChanges", "hostsFailed")]
+    + ["%s:%s/%s" % (h["host"], h["summary"]["create"], h["summary"]["update"]) for h in j["hosts"]])')"
+for h in "${HOSTS[@]}"; do
+  check_eq "c: $h: central plan updates motd, creates new.conf" "$h update create" \
+    "$(fetched "$T/saved/$h.json" '" ".join([j["host"]] + [c["action"] for c in j["changes"] if c["address"] in ("File/motd", "File/new")])')"
+done
+# The central plans select by the labels the facts recorded.
+check_eq "d: h3: its facts record role=web (its labels file) and fleet=test (--label)" "web test" \
+  "$(fetched "$T/facts/h3.json" 'j["labels"].get("role"), j["labels"].get("fleet")' | tr -d "(',)")"
+for i in "${!HOSTS[@]}"; do
+  h=${HOSTS[$i]} want=()
+  [ "${LABEL_OF[$i]}" = web ] && want+=(File/web-conf)
+  [ "$h" = h2 ] && want+=(File/db-conf)
+  check_eq "d: $h: its central plan holds only its limited resources (${want[*]})" "${want[*]}" \
+    "$(fetched "$T/saved/$h.json" '" ".join(c["address"] for c in j["changes"] if c["address"] in ("File/web-conf", "File/db-conf"))')"
+done
+DRIFT="edited by hand on h2"
+echo "$DRIFT" >"$T/h2/root$F/motd"
+playbook saved-plan-apply -e reconcile_mode=saved-plan
+check_eq "c: ansible-playbook exits 2 (a host failed)" 2 "$RC" "$LOG"
+for h in h1 h3; do
+  check_eq "c: $h: the saved plan applies (changed)" changed "$(task_status "$LOG" "$h")" "$LOG"
+  check_eq "c: $h: motd is v2" "managed by reconcile: fleet test v2" "$(content "$T/$h/root$F/motd")"
+  check "c: $h: new.conf created" test -f "$T/$h/root$F/new.conf"
+done
+check_eq "c: h2: the saved plan is refused (failed)" fatal "$(task_status "$LOG" h2)" "$LOG"
+if grep '^fatal: \[h2\]' "$LOG" | grep -q 'stale plan'; then ok "c: h2: the failure says stale plan"
+else not_ok "c: h2: the failure says stale plan" "$(grep '^fatal: \[h2\]' "$LOG" | cut -c1-400)"; fi
+check_eq "c: h2: the hand-edited motd is untouched" "$DRIFT" "$(content "$T/h2/root$F/motd")"
+check "c: h2: new.conf not created" test ! -e "$T/h2/root$F/new.conf"
+check_eq "c: h2: recap failed=1" 1 "$(recap "$LOG" h2 failed)" "$LOG"
+playbook repair-apply
+check_eq "c: the next apply run exits 0" 0 "$RC" "$LOG"
+check_eq "c: h2: it changes h2" changed "$(task_status "$LOG" h2)" "$LOG"
+for h in h1 h3; do check_eq "c: $h: and nothing else ($h ok)" ok "$(task_status "$LOG" "$h")" "$LOG"; done
+check_eq "c: h2: motd repaired to v2" "managed by reconcile: fleet test v2" "$(content "$T/h2/root$F/motd")"
+phase_done c
+
+# --- e. the example CI pipeline's scripts over the same SSH ------------------------------
+phase "e. ci/collect-facts.sh, ci/plan.sh, ci/apply-host.sh"
+write_motd v3   # reviewed in the "merge request": the plans below update every motd
+ci_env() {      # ci_env I: the environment the CI jobs get for host I, a variable per line
+  local i=$1 h=${HOSTS[$1]}
+  printf '%s\n' "RECONCILE=$T/$h/remote/bin/reconcile" "REMOTE_ROOT=$T/$h/root" "REMOTE_MANIFESTS=$T/$h/remote/manifests"
+  echo "SSH_OPTIONS=${SSH_OPTS[*]} -i $T/id_ed25519 -o HostName=$NET.$((i + 1)).2"
+}
+for i in "${!HOSTS[@]}"; do
+  h=${HOSTS[$i]}
+  mapfile -t vars < <(ci_env "$i")
+  run_logged "ci-facts-$h" env FACTS="$T/ci-facts" "${vars[@]}" "$REPO/ci/collect-facts.sh" "$h"
+  check_eq "e: ci/collect-facts.sh $h exits 0" 0 "$RC" "$LOG"
+done
+run_logged ci-plan env MANIFESTS="$M" FACTS="$T/ci-facts" PLANS="$T/ci-plans" RECONCILE="$BIN" "$REPO/ci/plan.sh"
+check_eq "e: ci/plan.sh exits 0" 0 "$RC" "$LOG"
+check_eq "e: its summary: 3 hosts, each with changes" "3 3" \
+  "$(fetched "$T/ci-plans/summary.json" '" ".join(str(j["totals"][k]) for k in ("hosts", "hostsWithChanges"))')"
+echo "drifted after the review" >"$T/h3/root$F/motd"
+for i in "${!HOSTS[@]}"; do
+  h=${HOSTS[$i]}
+  mapfile -t vars < <(ci_env "$i")
+  run_logged "ci-apply-$h" env PLANS="$T/ci-plans" SSH_TARGET="root@$NET.$((i + 1)).2" \
+    REMOTE_PLAN="$T/$h/remote/incoming.json" "${vars[@]}" "$REPO/ci/apply-host.sh" "$h"
+  if [ "$h" = h3 ]; then
+    check_eq "e: h3 (drifted): ci/apply-host.sh exits 1" 1 "$RC" "$LOG"
+    check "e: h3: the failure says stale plan" grep -q "stale plan" "$LOG"
+    check_eq "e: h3: its motd is left as it was" "drifted after the review" "$(content "$T/h3/root$F/motd")"
+  else
+    check_eq "e: $h: ci/apply-host.sh exits 2 (changes applied)" 2 "$RC" "$LOG"
+    check_eq "e: $h: motd is v3" "managed by reconcile: fleet test v3" "$(content "$T/$h/root$F/motd")"
+  fi
+done
+phase_done e
+
+echo "# test took $(ms_since "$T_START") ms; logs: $LOGS"
+echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
+[ "$FAILED" -eq 0 ]
