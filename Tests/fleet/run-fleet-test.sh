@@ -17,7 +17,7 @@
 # `plan --facts FOLDER`); d. resources limited by `hosts:` (labels, names) land only where
 # they belong; e. the example GitLab CI pipeline's scripts over the same SSH: ci/collect-facts.sh,
 # ci/plan.sh, ci/apply-host.sh per host, and a drifted host refusing its reviewed plan.
-# Prints `ok - …` / `not ok - …`, then `N passed, M failed, K skipped`; exit 1 if any check
+# Prints `ok - …` / `not ok - …`, then `N passed, M failed`; exit 1 if any check
 # failed, 2 on a setup error. Everything it made (sshd processes, namespaces, veths, temp
 # dirs) is removed on exit.
 set -euo pipefail
@@ -38,25 +38,11 @@ BIN=$(realpath "$BIN")
 T_START=$(date +%s%N)
 ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 
-# --- results: the style of Tests/vm/lib.sh (ok / not ok lines, `#` diagnostics) ----------
+# --- results: Tests/vm/lib.sh's ok / not ok lines and `#` diagnostics ----------------------
 LOGS=$CACHE/fleet-logs
 rm -rf "$LOGS"; mkdir -p "$LOGS"
-PASSED=0 FAILED=0
-ok() { PASSED=$((PASSED + 1)); echo "ok - $1"; }
-not_ok() {   # not_ok DESCRIPTION [DIAGNOSTIC LINE...]
-  FAILED=$((FAILED + 1)); echo "not ok - $1"; shift
-  local line
-  for line in "$@"; do printf '#   %s\n' "$line"; done
-}
-check_eq() {   # check_eq DESCRIPTION WANT GOT [LOG FILE to show on failure]
-  if [ "$3" = "$2" ]; then ok "$1"; return 0; fi
-  local diag=("expected: '$2'" "got:      '$3'")
-  if [ -n "${4:-}" ]; then
-    diag+=("output of: $(head -1 "$4")")
-    mapfile -t -O "${#diag[@]}" diag < <(tail -n +2 "$4" | tail -n 40)
-  fi
-  not_ok "$1" "${diag[@]}"
-}
+# shellcheck source=Tests/vm/lib.sh
+source "$REPO/Tests/vm/lib.sh"
 N=0 RC=0 LOG='' CHILD=''
 # run_logged NAME CMD...: output into the next numbered log; sets RC and LOG. CMD runs in its
 # own process group, waited for with `wait` so that SIGINT/SIGTERM reach the trap at once
@@ -72,8 +58,6 @@ run_logged() {
   CHILD=
   echo "[exit $RC]" >>"$LOG"
 }
-SKIPPED=0
-skip() { SKIPPED=$((SKIPPED + 1)); echo "ok - $1 # SKIP $2"; }
 check() {   # check DESCRIPTION CMD...: ok when CMD succeeds
   local desc=$1; shift
   if "$@"; then ok "$desc"; else not_ok "$desc" "failed: $*"; fi
@@ -460,5 +444,5 @@ done
 phase_done e
 
 echo "# test took $(ms_since "$T_START") ms; logs: $LOGS"
-echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
+echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]

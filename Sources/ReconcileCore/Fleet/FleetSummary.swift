@@ -20,18 +20,9 @@ public struct FleetSummary: Codable, Sendable, Equatable {
         public var hosts = 0
         public var hostsWithChanges = 0
         public var hostsFailed = 0
-        public var create = 0
-        public var update = 0
-        public var replace = 0
-        public var delete = 0
-        public var noop = 0
-        public var risk: [String: Int] = [:]
+        /// Every planned host's counts, summed.
+        public var changes = Plan.Summary()
         public var dataLoss = 0
-
-        enum CodingKeys: String, CodingKey {
-            case hosts, hostsWithChanges, hostsFailed, create, update, replace, delete, risk, dataLoss
-            case noop = "no-op"
-        }
     }
 
     public var formatVersion = Self.currentFormatVersion
@@ -45,12 +36,7 @@ public struct FleetSummary: Codable, Sendable, Equatable {
         hosts.append(HostSummary(host: plan.host, plan: path, summary: plan.summary, dataLoss: dataLoss, error: nil))
         totals.hosts += 1
         if plan.hasChanges { totals.hostsWithChanges += 1 }
-        totals.create += plan.summary.create
-        totals.update += plan.summary.update
-        totals.replace += plan.summary.replace
-        totals.delete += plan.summary.delete
-        totals.noop += plan.summary.noop
-        totals.risk.merge(plan.summary.risk, uniquingKeysWith: +)
+        totals.changes.add(plan.summary)
         totals.dataLoss += dataLoss.count
     }
 
@@ -75,11 +61,9 @@ public struct FleetSummary: Codable, Sendable, Equatable {
                 rows.append([host.host, "error"] + Array(repeating: "", count: header.count - 2))
                 continue
             }
-            rows.append([host.host] + [summary.create, summary.update, summary.replace, summary.delete, summary.noop].map(String.init)
-                + risks.map { String(summary.risk[$0] ?? 0) })
+            rows.append([host.host] + Self.cells(summary, risks: risks))
         }
-        rows.append(["total"] + [totals.create, totals.update, totals.replace, totals.delete, totals.noop].map(String.init)
-            + risks.map { String(totals.risk[$0] ?? 0) })
+        rows.append(["total"] + Self.cells(totals.changes, risks: risks))
         let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         var lines = rows.map { row in
             row.enumerated().map { column, cell in
@@ -98,5 +82,10 @@ public struct FleetSummary: Codable, Sendable, Equatable {
             if let error = host.error { lines.append("FAILED \(host.host): \(error)") }
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func cells(_ summary: Plan.Summary, risks: [String]) -> [String] {
+        [summary.create, summary.update, summary.replace, summary.delete, summary.noop].map(String.init)
+            + risks.map { String(summary.risk[$0] ?? 0) }
     }
 }

@@ -19,6 +19,8 @@ public struct Plan: Codable, Sendable, Equatable {
         /// Resources with changes, counted by their risk class.
         public var risk: [String: Int] = [:]
 
+        public init() {}
+
         public init(changes: [Change]) {
             for change in changes {
                 switch change.action {
@@ -40,6 +42,16 @@ public struct Plan: Codable, Sendable, Equatable {
         }
 
         public var changed: Int { create + update + replace + delete }
+
+        /// Sums another host's counts into these (for a fleet's totals).
+        public mutating func add(_ other: Summary) {
+            create += other.create
+            update += other.update
+            replace += other.replace
+            delete += other.delete
+            noop += other.noop
+            risk.merge(other.risk, uniquingKeysWith: +)
+        }
     }
 
     public var formatVersion: Int
