@@ -9,7 +9,7 @@ public struct Observation: Sendable {
 
     public init(value: any Sendable & Encodable) throws {
         self.value = value
-        self.canonical = try CanonicalJSON.encode(AnyEncodable(value))
+        self.canonical = try CanonicalJSON.encodeCompact(AnyEncodable(value))
         self.fingerprint = "sha256:" + Fingerprint.sha256(canonical)
     }
 

@@ -25,11 +25,19 @@ extension FileSpec {
 
     static func readAbsolutePath(_ reader: ObjectReader, key: String = "path", required: Bool = true) -> String? {
         guard let path = reader.string(key, required: required) else { return nil }
-        guard path.hasPrefix("/"), !path.split(separator: "/").contains("..") else {
+        guard path.hasPrefix("/"), !hasParentComponent(path) else {
             reader.error(key, "must be an absolute path without \"..\", found \"\(path)\"")
             return nil
         }
         return path
+    }
+
+    /// Whether a component is "..". ASCII paths (all of them in practice) are checked byte by byte,
+    /// which was most of decoding a File; others by Characters as before, since there a combining
+    /// mark after "/" joins it into one Character that does not split.
+    static func hasParentComponent(_ path: String) -> Bool {
+        guard path.utf8.allSatisfy({ $0 < 0x80 }) else { return path.split(separator: "/").contains("..") }
+        return path.utf8.split(separator: UInt8(ascii: "/")).contains { $0.elementsEqual("..".utf8) }
     }
 
     static func decode(_ reader: ObjectReader, context: DecodeContext) -> FileSpec? {
