@@ -33,6 +33,13 @@ import Testing
         try expectSameBytes(Self.unit("x"))
     }
 
+    /// FileObservation writes its own JSON; a property it does not know would be left out of fingerprints.
+    @Test func fileObservationWritesEveryProperty() throws {
+        #expect(Mirror(reflecting: Self.file("x")).children.count == 10)
+        let object = try JSONSerialization.jsonObject(with: Data(try #require(CanonicalEncoder.encode(Self.file("x")))))
+        #expect((object as? [String: Any])?.count == 10)
+    }
+
     @Test func keysSortByTheirUTF8Bytes() throws {
         let keys = ["b", "a", "B", "", "é", "z", "漢", "🙂", "\u{FFFD}", "aa", "a a", "/etc/x", "/etc/x.d"]
         let map = Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($0.element, "v\($0.offset)") })

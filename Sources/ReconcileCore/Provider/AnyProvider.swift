@@ -89,7 +89,11 @@ private struct ProviderBox<P: ResourceProvider>: ErasedProvider {
     }
 
     func observation(from json: JSONValue) throws -> Observation {
-        try Observation(value: CanonicalJSON.decode(P.Observed.self, from: json))
+        guard let fast = FastJSON.decode(P.Observed.self, from: json) else {
+            return try Observation(value: CanonicalJSON.decode(P.Observed.self, from: json))
+        }
+        assert((try? CanonicalJSON.decode(P.Observed.self, from: json)) == fast, "FastJSON and JSONDecoder disagree on \(P.kind) facts")
+        return try Observation(value: fast)
     }
 
     func plan(_ resource: Resource, observed: Observation, context: PlanContext) throws -> ResourcePlan {

@@ -25,6 +25,13 @@ enum CanonicalEncoder {
 
     fileprivate static func encodeValue<T: Encodable>(_ value: T, into holder: Holder, state: EncodingState) throws {
         if isSpecial(T.self) { throw state.refuse() }
+        let unwrapped = (value as? AnyEncodable)?.value ?? value
+        if let writable = unwrapped as? any CanonicalJSONWritable {
+            var object = CanonicalJSONObject()
+            writable.writeCanonicalJSON(to: &object)
+            holder.tree = .raw(object.finished())
+            return
+        }
         try value.encode(to: ValueEncoder(holder: holder, state: state))
     }
 
@@ -34,6 +41,55 @@ enum CanonicalEncoder {
         try encodeValue(value, into: holder, state: state)
         guard let tree = holder.tree else { throw state.refuse() }
         return tree
+    }
+}
+
+/// A type that writes its own canonical JSON, skipping the Encoder machinery: for the few types
+/// encoded once per resource (a file's facts). It must write what its `Codable` conformance
+/// writes through JSONEncoder; debug builds compare every such encoding with JSONEncoder's.
+public protocol CanonicalJSONWritable: Encodable {
+    func writeCanonicalJSON(to object: inout CanonicalJSONObject)
+}
+
+/// One JSON object written key by key; keys must come in UTF-8 order, and nil values are left
+/// out as synthesized `Codable` leaves them out.
+public struct CanonicalJSONObject {
+    private var bytes: [UInt8] = [UInt8(ascii: "{")]
+    private var lastKey: String?
+
+    init() {
+        bytes.reserveCapacity(256)
+    }
+
+    private mutating func key(_ key: String) {
+        assert(lastKey.map { ObjectBox.compareUTF8($0, key) < 0 } ?? true, "keys out of order at \(key)")
+        lastKey = key
+        if bytes.count > 1 { bytes.append(UInt8(ascii: ",")) }
+        Tree.writeString(key, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+    }
+
+    public mutating func add(_ key: String, _ value: String?) {
+        guard let value else { return }
+        self.key(key)
+        Tree.writeString(value, to: &bytes)
+    }
+
+    public mutating func add(_ key: String, _ value: Bool?) {
+        guard let value else { return }
+        self.key(key)
+        Tree.bool(value).write(to: &bytes)
+    }
+
+    public mutating func add<Number: FixedWidthInteger>(_ key: String, _ value: Number?) {
+        guard let value else { return }
+        self.key(key)
+        (Number.isSigned ? Tree.signed(Int64(value)) : Tree.unsigned(UInt64(value))).write(to: &bytes)
+    }
+
+    fileprivate consuming func finished() -> [UInt8] {
+        bytes.append(UInt8(ascii: "}"))
+        return bytes
     }
 }
 
@@ -64,9 +120,12 @@ private enum Tree {
     case string(String)
     case array(ArrayBox)
     case object(ObjectBox)
+    /// Already written by a `CanonicalJSONWritable`.
+    case raw([UInt8])
 
     func write(to output: inout [UInt8]) {
         switch self {
+        case .raw(let bytes): output.append(contentsOf: bytes)
         case .null: output.append(contentsOf: "null".utf8)
         case .bool(let flag): output.append(contentsOf: (flag ? "true" : "false").utf8)
         case .signed(let number):

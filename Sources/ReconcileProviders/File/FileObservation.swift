@@ -51,3 +51,21 @@ public struct FileObservation: Codable, Sendable, Equatable {
         return observation
     }
 }
+
+extension FileObservation: CanonicalJSONWritable {
+    /// Every probed file is fingerprinted; this is what the synthesized `Codable` writes through
+    /// JSONEncoder (sorted keys, nil left out), without the Encoder machinery. A new property
+    /// must be added here too (CanonicalEncoderTests counts them).
+    public func writeCanonicalJSON(to object: inout CanonicalJSONObject) {
+        object.add("exists", exists)
+        object.add("gid", gid)
+        object.add("group", group)
+        object.add("mode", mode)
+        object.add("owner", owner)
+        object.add("sha256", sha256)
+        object.add("size", size)
+        object.add("text", text)
+        object.add("type", type?.rawValue)
+        object.add("uid", uid)
+    }
+}

@@ -37,7 +37,20 @@ extension FileSpec {
     /// mark after "/" joins it into one Character that does not split.
     static func hasParentComponent(_ path: String) -> Bool {
         guard path.utf8.allSatisfy({ $0 < 0x80 }) else { return path.split(separator: "/").contains("..") }
-        return path.utf8.split(separator: UInt8(ascii: "/")).contains { $0.elementsEqual("..".utf8) }
+        var dots = 0
+        var onlyDots = true
+        for byte in path.utf8 {
+            if byte == UInt8(ascii: "/") {
+                if onlyDots && dots == 2 { return true }
+                dots = 0
+                onlyDots = true
+            } else if byte == UInt8(ascii: ".") {
+                dots += 1
+            } else {
+                onlyDots = false
+            }
+        }
+        return onlyDots && dots == 2
     }
 
     static func decode(_ reader: ObjectReader, context: DecodeContext) -> FileSpec? {
