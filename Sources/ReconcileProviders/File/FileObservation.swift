@@ -42,7 +42,7 @@ public struct FileObservation: Codable, Sendable, Equatable {
             exists: true, type: status.type, mode: status.mode, uid: status.uid, owner: Accounts.userName(status.uid),
             gid: status.gid, group: Accounts.groupName(status.gid), size: status.size)
         if status.type == .file {
-            let content = try files.read(path)
+            let content = try files.read(path, sizeHint: Int(status.size))
             observation.sha256 = Fingerprint.sha256(content)
             if content.count <= textLimit, let text = String(validatingUTF8Data: content) {
                 observation.text = text
