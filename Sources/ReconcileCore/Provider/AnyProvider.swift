@@ -85,7 +85,7 @@ private struct ProviderBox<P: ResourceProvider>: ErasedProvider {
             throw ReconcileError.probeFailed(
                 kind: P.kind, reason: "provider returned \(observed.count) observations for \(resources.count) resources")
         }
-        return try observed.map { try Observation(value: $0) }
+        return try observed.concurrentMap { try Observation(value: $0) }
     }
 
     func observation(from json: JSONValue) throws -> Observation {
