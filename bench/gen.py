@@ -4,13 +4,16 @@
     gen.py files N OUT STAGE_PREFIX    N File resources (content + mode) for reconcile,
                                        the same N files as an Ansible playbook and a Puppet manifest
     gen.py mixed N OUT                 N resources of mixed kinds (reconcile only):
-                                       OUT/live/*.yaml  files, units, onion map entries, capture proxies
+                                       OUT/live/*.yaml  files, units, onion map entries, capture proxies,
+                                                        GitLab runners
                                        OUT/lv/lv.yaml   LogicalVolumes (planned from facts only)
     gen.py lvfacts N OUT/lv FACTS      add synthesized LogicalVolume facts to FACTS (see BENCHMARKS.md)
 
 Everything is deterministic (fixed seed), so every run and machine sees the same input.
-Mixed split of N: 60% File, 20% SystemdUnit, 10% OnionRelay map entries (one OnionRelay
-resource holding them), 9% LogicalVolume, 1% CaptureProxy (at least one of each).
+Mixed split of N: 59% File, 1% GitLabRunner (taken from the File share), 20% SystemdUnit,
+10% OnionRelay map entries (one OnionRelay resource holding them), 9% LogicalVolume,
+1% CaptureProxy (at least one of each). Runners read their token from BENCH_RUNNER_TOKEN,
+which bench/run.sh exports.
 """
 import base64
 import hashlib
@@ -33,12 +36,14 @@ def content(i):
 
 
 def split(n):
-    files = max(1, n * 60 // 100)
+    """Counts per kind; LogicalVolumes last (lvfacts relies on it)."""
+    runners = max(1, n // 100)
+    files = max(1, n * 60 // 100 - runners)
     units = max(1, n * 20 // 100)
     entries = max(1, n * 10 // 100)
     proxies = max(1, n // 100)
-    lvs = max(1, n - files - units - entries - proxies)
-    return files, units, entries, proxies, lvs
+    lvs = max(1, n - files - runners - units - entries - proxies)
+    return files, runners, units, entries, proxies, lvs
 
 
 def files_workload(n, out, prefix):
@@ -66,7 +71,7 @@ def files_workload(n, out, prefix):
 
 
 def mixed_workload(n, out):
-    files, units, entries, proxies, lvs = split(n)
+    files, runners, units, entries, proxies, lvs = split(n)
     rng = random.Random(20261127)
     os.makedirs(f"{out}/live", exist_ok=True)
     os.makedirs(f"{out}/lv", exist_ok=True)
@@ -89,6 +94,16 @@ def mixed_workload(n, out):
             f.write(f"---\nkind: CaptureProxy\nname: cap{i:03d}\nsocket: /run/cap{i:03d}.sock\n"
                     f"proxy: /run/cap{i:03d}.sock.proxy\nport: {20000 + i}\n"
                     f"pcap: /var/lib/reconcile/capture/cap{i:03d}.pcap\ntimeLimit: 1d\n")
+    # Each runner its own config file, service, scripts and cache folder (one gitlab-runner
+    # process serves one config); daemon exists on any Debian, so staged plans can chown to it.
+    with open(f"{out}/live/50-runners.yaml", "w") as f:
+        for i in range(runners):
+            home = f"/srv/runners/r{i:03d}"
+            f.write(f"---\nkind: GitLabRunner\nname: r{i:03d}\nurl: https://gitlab.example.org/\n"
+                    f"token: {{env: BENCH_RUNNER_TOKEN}}\nuser: daemon\ngroup: daemon\nhome: {home}\n"
+                    f"image: registry.example.org/base/fedora:40\nconfig: {home}/config.toml\n"
+                    f"service: gitlab-runner-r{i:03d}.service\nscriptsDir: {home}/scripts\n"
+                    f"hostCacheDir: {home}/cache\n")
     with open(f"{out}/lv/lv.yaml", "w") as f:
         for i in range(lvs):
             f.write(f"---\nkind: LogicalVolume\nname: bench/lv{i:05d}\nsize: {1 + i % 4}G\npvs: [/dev/md2]\n")

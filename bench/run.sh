@@ -30,6 +30,10 @@ while [ $# -gt 0 ]; do
     esac
 done
 
+# The mixed workload's GitLabRunners read their token from here ({env: BENCH_RUNNER_TOKEN});
+# glrt- makes it an authentication token, the only kind a staged (--root) plan accepts.
+export BENCH_RUNNER_TOKEN=glrt-bench-not-a-secret
+
 work="$bench/work"; results="$bench/results"
 mkdir -p "$work" "$results"
 venv="$bench/.venv"

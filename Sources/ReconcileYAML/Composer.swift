@@ -14,20 +14,28 @@ struct Composer {
         var height: Int
     }
 
-    private enum FrameKind {
-        case sequence([Node])
-        /// `pendingKey` is the key awaiting its value; `keep` is false when
-        /// the key was rejected and the entry must be dropped.
-        case mapping([(key: Node, value: Node)], pendingKey: (node: Node, keep: Bool)?, seen: [String: Mark])
-    }
-
     private struct Frame {
-        var kind: FrameKind
+        let isMapping: Bool
+        /// A sequence's items, or a mapping's kept keys and values alternating.
+        var items: [Node] = []
+        /// The mapping key awaiting its value; `keepPending` is false when the key was rejected
+        /// and the entry must be dropped.
+        var pendingKey: Node?
+        var keepPending = false
+        /// Kept keys by text, built only for large mappings: small ones are searched in `items`.
+        var seen: [String: Mark]?
         let anchor: String?
         let tag: String?
         let start: Mark
         var size = 1
         var childHeight = 0
+
+        init(isMapping: Bool, anchor: String?, tag: String?, start: Mark) {
+            self.isMapping = isMapping
+            self.anchor = anchor
+            self.tag = tag
+            self.start = start
+        }
     }
 
     private let path: String
@@ -87,29 +95,30 @@ struct Composer {
         case .alias(let name):
             complete(resolveAlias(name, start: start, end: end))
         case .sequenceStart(let anchor, let tag):
-            open(.sequence([]), anchor: anchor, tag: tag, start: start)
+            open(mapping: false, anchor: anchor, tag: tag, start: start)
         case .mappingStart(let anchor, let tag):
-            open(.mapping([], pendingKey: nil, seen: [:]), anchor: anchor, tag: tag, start: start)
+            open(mapping: true, anchor: anchor, tag: tag, start: start)
         case .sequenceEnd, .mappingEnd:
             close(end: end)
         }
     }
 
-    private mutating func open(_ kind: FrameKind, anchor: String?, tag: String?, start: Mark) {
+    private mutating func open(mapping: Bool, anchor: String?, tag: String?, start: Mark) {
         if stack.count + 1 > limits.maxDepth {
             errors.append(YAMLError(mark: start, message: depthMessage))
             stopped = true
             return
         }
-        stack.append(Frame(kind: kind, anchor: anchor, tag: tag, start: start))
+        stack.append(Frame(isMapping: mapping, anchor: anchor, tag: tag, start: start))
     }
 
     private mutating func close(end: Mark) {
         guard let frame = stack.popLast() else { return }
         let value: Node.Value
-        switch frame.kind {
-        case .sequence(let items): value = .sequence(items)
-        case .mapping(let pairs, _, _): value = .mapping(pairs)
+        if frame.isMapping {
+            value = .mapping(stride(from: 0, to: frame.items.count - 1, by: 2).map { (key: frame.items[$0], value: frame.items[$0 + 1]) })
+        } else {
+            value = .sequence(frame.items)
         }
         let node = Node(value: value, mark: frame.start, endMark: end, tag: frame.tag)
         let built = Built(node: node, size: frame.size, height: frame.childHeight + 1)
@@ -158,32 +167,34 @@ struct Composer {
         return Built(node: node, size: target.size, height: target.height)
     }
 
+    /// Adds a finished node to the open collection, in place: copying frames per node was most
+    /// of composing.
     private mutating func complete(_ built: Built, isEmptyScalar: Bool = false) {
-        guard var frame = stack.popLast() else {
+        let top = stack.count - 1
+        guard top >= 0 else {
             root = (built, isEmptyScalar)
             return
         }
-        switch frame.kind {
-        case .sequence(var items):
-            frame.kind = .sequence([])  // keep `items` uniquely referenced while appending
-            items.append(built.node)
-            frame.kind = .sequence(items)
-            add(built, to: &frame)
-        case .mapping(var pairs, let pendingKey, var seen):
-            frame.kind = .sequence([])
-            if let pendingKey {
-                if pendingKey.keep {
-                    pairs.append((key: pendingKey.node, value: built.node))
-                    add(built, to: &frame)
-                }
-                frame.kind = .mapping(pairs, pendingKey: nil, seen: seen)
-            } else {
-                let keep = checkKey(built.node, seen: &seen)
-                if keep { add(built, to: &frame) }
-                frame.kind = .mapping(pairs, pendingKey: (built.node, keep), seen: seen)
+        if !stack[top].isMapping {
+            stack[top].items.append(built.node)
+            add(built, to: &stack[top])
+        } else if let key = stack[top].pendingKey {
+            if stack[top].keepPending {
+                stack[top].items.append(key)
+                stack[top].items.append(built.node)
+                add(built, to: &stack[top])
+            }
+            stack[top].pendingKey = nil
+        } else {
+            let problem = Self.keyProblem(built.node, in: stack[top])
+            if let problem { errors.append(problem) }
+            stack[top].pendingKey = built.node
+            stack[top].keepPending = problem == nil
+            if problem == nil {
+                add(built, to: &stack[top])
+                Self.remember(built.node, in: &stack[top])
             }
         }
-        stack.append(frame)
     }
 
     private func add(_ built: Built, to frame: inout Frame) {
@@ -192,21 +203,38 @@ struct Composer {
         frame.childHeight = max(frame.childHeight, built.height)
     }
 
-    /// Records a key; false (after reporting why) if the entry must be dropped.
-    private mutating func checkKey(_ key: Node, seen: inout [String: Mark]) -> Bool {
+    /// Past this many keys a mapping's keys go into a dictionary rather than being searched.
+    private static let linearKeySearchLimit = 16
+
+    /// Why a key must be dropped (not a scalar, or a duplicate), nil when it is kept.
+    private static func keyProblem(_ key: Node, in frame: Frame) -> YAMLError? {
         guard let text = key.scalar else {
-            errors.append(YAMLError(mark: key.mark, message: "mapping keys must be scalars"))
-            return false
+            return YAMLError(mark: key.mark, message: "mapping keys must be scalars")
         }
-        if let first = seen[text] {
-            errors.append(YAMLError(
-                mark: key.mark,
-                message: "duplicate key \(text.quotedForMessage) (first defined at line \(first.line), column \(first.column))",
-                length: Self.span(of: key)))
-            return false
+        let first: Mark?
+        if let seen = frame.seen {
+            first = seen[text]
+        } else {
+            first = stride(from: 0, to: frame.items.count, by: 2).first { frame.items[$0].scalar == text }.map { frame.items[$0].mark }
         }
-        seen[text] = key.mark
-        return true
+        guard let first else { return nil }
+        return YAMLError(
+            mark: key.mark,
+            message: "duplicate key \(text.quotedForMessage) (first defined at line \(first.line), column \(first.column))",
+            length: span(of: key))
+    }
+
+    /// Records a kept key (whose entry joins `items` once its value is complete).
+    private static func remember(_ key: Node, in frame: inout Frame) {
+        guard let text = key.scalar else { return }
+        if frame.seen == nil, frame.items.count / 2 >= linearKeySearchLimit {
+            var seen: [String: Mark] = [:]
+            for index in stride(from: 0, to: frame.items.count, by: 2) {
+                if let kept = frame.items[index].scalar, seen[kept] == nil { seen[kept] = frame.items[index].mark }
+            }
+            frame.seen = seen
+        }
+        frame.seen?[text] = key.mark
     }
 
     /// Characters to underline for a node that fits on one line.

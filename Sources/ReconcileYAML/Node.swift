@@ -6,9 +6,11 @@ public enum ScalarStyle: Sendable, Hashable {
 
 /// One composed YAML node with its source position.
 ///
-/// A value type: an alias shares the anchored node's storage rather than
-/// copying it, so aliases cost nothing until a consumer walks them.
-public struct Node: Sendable {
+/// Immutable, so a class behaves as a value: copying a node (readers and lookups do it for
+/// every key of every resource) is one retain instead of one per string it holds. An alias
+/// shares the anchored node's value rather than copying it, so aliases cost nothing until a
+/// consumer walks them.
+public final class Node: Sendable {
     public enum Value: Sendable {
         case scalar(String, ScalarStyle)
         case sequence([Node])

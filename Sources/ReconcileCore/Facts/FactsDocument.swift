@@ -39,10 +39,16 @@ public struct FactsDocument: Codable, Sendable, Equatable {
 
     public static func load(from data: Data, path: String) throws -> FactsDocument {
         let document: FactsDocument
-        do {
-            document = try JSONDecoder().decode(FactsDocument.self, from: data)
-        } catch {
-            throw ReconcileError.invalidFactsFile(path: path, reason: "\(error)")
+        if let tree = FastJSON.parse(data), let fast = FastJSON.decode(FactsDocument.self, from: tree) {
+            // Debug builds (the tests) check every document against Foundation's reading.
+            assert((try? JSONDecoder().decode(FactsDocument.self, from: data)) == fast, "FastJSON and JSONDecoder disagree on \(path)")
+            document = fast
+        } else {
+            do {
+                document = try JSONDecoder().decode(FactsDocument.self, from: data)
+            } catch {
+                throw ReconcileError.invalidFactsFile(path: path, reason: "\(error)")
+            }
         }
         guard document.formatVersion == currentFormatVersion else {
             throw ReconcileError.invalidFactsFile(

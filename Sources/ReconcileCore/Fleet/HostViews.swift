@@ -9,18 +9,24 @@ struct HostViews {
     /// The resources of at least one of the hosts, in declaration order.
     var selected: [Resource] {
         guard let hosts else { return resources }
-        return resources.filter { resource in hosts.contains { resource.meta.applies(to: $0) } }
+        let isSelected = { (resource: Resource) in hosts.contains { resource.meta.applies(to: $0) } }
+        // All of them, usually: then the array as it is, not a copy of every resource.
+        return resources.allSatisfy(isSelected) ? resources : resources.filter(isSelected)
     }
 
     /// Each problem once; one that only some hosts have says which.
     func check(_ registry: ProviderRegistry) -> [Diagnostic] {
         guard let hosts else { return Self.checks(graph, resources, host: nil, declared: [:], registry) }
-        let declared = Dictionary(graph.map { ($0.address, $0.meta) }, uniquingKeysWith: { first, _ in first })
+        // Usually every resource is every host's: then each view is the whole graph, taken as
+        // it is (no copies), and no dependency can be declared for other hosts only.
+        let everyResourceEverywhere = graph.allSatisfy { node in hosts.allSatisfy { node.meta.applies(to: $0) } }
+        let declared = everyResourceEverywhere
+            ? [:] : Dictionary(graph.map { ($0.address, $0.meta) }, uniquingKeysWith: { first, _ in first })
         var order: [Diagnostic] = []
         var hostsOf: [Diagnostic: [String]] = [:]
         for host in hosts {
-            let view = graph.filter { $0.meta.applies(to: host) }
-            let viewResources = resources.filter { $0.meta.applies(to: host) }
+            let view = everyResourceEverywhere ? graph : graph.filter { $0.meta.applies(to: host) }
+            let viewResources = everyResourceEverywhere ? resources : resources.filter { $0.meta.applies(to: host) }
             for diagnostic in Self.checks(view, viewResources, host: host, declared: declared, registry) {
                 if hostsOf[diagnostic] == nil { order.append(diagnostic) }
                 hostsOf[diagnostic, default: []].append(host.name)

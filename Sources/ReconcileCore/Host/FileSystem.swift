@@ -29,6 +29,8 @@ public protocol HostFileSystem: Sendable {
     /// nil when nothing is there; a symlink is reported as such, not followed.
     func status(_ path: String) throws -> FileStatus?
     func read(_ path: String) throws -> Data
+    /// The same, when a stat just gave the size: a probe reads thousands of small files.
+    func read(_ path: String, sizeHint: Int) throws -> Data
     /// temp file beside the target, fsync, rename, fsync of the directory.
     func writeAtomically(_ path: String, content: Data, mode: UInt32, uid: UInt32?, gid: UInt32?) throws
     /// The same, for content too large to hold: `produce` writes to the temp file's descriptor,
@@ -40,6 +42,10 @@ public protocol HostFileSystem: Sendable {
     func setAttributes(_ path: String, mode: UInt32?, uid: UInt32?, gid: UInt32?) throws
     func remove(_ path: String) throws
     func createDirectories(_ path: String, mode: UInt32) throws
+}
+
+extension HostFileSystem {
+    public func read(_ path: String, sizeHint: Int) throws -> Data { try read(path) }
 }
 
 /// User and group names resolved through the system's databases; names of ids are cached,
@@ -105,17 +111,28 @@ public struct LocalFileSystem: HostFileSystem {
     }
 
     public func read(_ path: String) throws -> Data {
+        try read(path, expectedSize: nil)
+    }
+
+    /// Without the fstat: the size comes from the caller's own stat.
+    public func read(_ path: String, sizeHint: Int) throws -> Data {
+        try read(path, expectedSize: max(sizeHint, 0))
+    }
+
+    private func read(_ path: String, expectedSize: Int?) throws -> Data {
         let resolved = root.resolve(path)
         let descriptor = open(resolved, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         guard descriptor >= 0 else { throw ReconcileError.io(path: resolved, operation: "open", errno: errno) }
         defer { close(descriptor) }
-        var info = stat()
-        let expected = fstat(descriptor, &info) == 0 ? Int(info.st_size) : 0
-        // Sized from fstat, plus room to notice a file that grew meanwhile.
-        var buffer = [UInt8](repeating: 0, count: max(expected + 1, 4096))
+        let expected = expectedSize ?? {
+            var info = stat()
+            return fstat(descriptor, &info) == 0 ? Int(info.st_size) : 0
+        }()
+        // Sized from the stat, plus room to notice a file that grew meanwhile.
+        var buffer = Data(count: max(expected + 1, 4096))
         var filled = 0
         while true {
-            if filled == buffer.count { buffer.append(contentsOf: [UInt8](repeating: 0, count: buffer.count)) }
+            if filled == buffer.count { buffer.count *= 2 }
             let count = buffer.withUnsafeMutableBytes { bytes in
                 Foundation.read(descriptor, bytes.baseAddress?.advanced(by: filled), bytes.count - filled)
             }
@@ -125,8 +142,12 @@ public struct LocalFileSystem: HostFileSystem {
             }
             if count == 0 { break }
             filled += count
+            // A read of a regular file that stops short of the room given has reached the end;
+            // only trusted when the stat's size is met exactly (procfs files claim 0 bytes).
+            if expected > 0 && filled == expected { break }
         }
-        return Data(buffer[..<filled])
+        buffer.count = filled
+        return buffer
     }
 
     public func writeAtomically(_ path: String, content: Data, mode: UInt32, uid: UInt32?, gid: UInt32?) throws {

@@ -64,6 +64,8 @@ public enum GraphChecks {
 
     /// Each cycle once, named in full (`A → B → A`), reported at the first member's declaration.
     static func cycles(in resources: [GraphNode], known: [ResourceAddress: GraphNode]) -> [Diagnostic] {
+        // No edges, no cycles: thousands of plain files need no walk.
+        guard resources.contains(where: { !$0.dependencies.isEmpty }) else { return [] }
         enum Colour { case white, grey, black }
         var colour: [ResourceAddress: Colour] = [:]
         var stack: [ResourceAddress] = []

@@ -139,7 +139,8 @@ public struct ManifestLoader: Sendable {
 
     /// `size` → its value's mark, `cache.size` → the nested one's.
     static func valueMarks(of node: Node, prefix: String = "") -> [String: Mark] {
-        var marks: [String: Mark] = [:]
+        // Sized up front: this runs for every resource, and growing a dictionary rehashes it.
+        var marks: [String: Mark] = Dictionary(minimumCapacity: node.mapping?.count ?? 0)
         for (key, value) in node.mapping ?? [] {
             guard let name = key.scalar else { continue }
             let path = prefix.isEmpty ? name : "\(prefix).\(name)"

@@ -16,8 +16,9 @@ public final class ObjectReader {
         self.keyPath = keyPath
         self.knownKeys = knownKeys
         self.diagnostics = Diagnostics()
-        var entries: [String: (key: Node, value: Node)] = [:]
-        for pair in node.mapping ?? [] {
+        let pairs = node.mapping ?? []
+        var entries: [String: (key: Node, value: Node)] = Dictionary(minimumCapacity: pairs.count)
+        for pair in pairs {
             guard let key = pair.key.scalar else { continue }
             entries[key] = pair
             if !knownKeys.contains(key) {

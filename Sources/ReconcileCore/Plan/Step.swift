@@ -50,7 +50,7 @@ public enum Step: Codable, Sendable, Equatable {
     public var details: [String] {
         switch self {
         case .writeFile(let step):
-            return step.diff.map { Array($0.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)) } ?? []
+            return step.diff.map { Array($0.splitAtLineFeeds().dropLast().map(String.init)) } ?? []
         case .editTOML(let step):
             return step.changes
         default:

@@ -22,7 +22,7 @@ public enum UnifiedDiff {
     /// Splits keeping a marker for a missing final newline, as `diff` does.
     static func lines(_ text: String) -> [String] {
         guard !text.isEmpty else { return [] }
-        var result = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var result = text.splitAtLineFeeds().map(String.init)
         if result.last == "" {
             result.removeLast()
         } else if let last = result.popLast() {

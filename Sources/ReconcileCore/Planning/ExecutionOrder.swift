@@ -2,6 +2,11 @@
 /// so a resource is removed before what it depended on. Ties keep manifest order.
 public enum ExecutionOrder {
     public static func sort(_ resources: [Resource]) -> [Resource] {
+        // Nothing depends on anything (thousands of plain files): manifest order, first of each address.
+        if resources.allSatisfy({ $0.meta.dependsOn.isEmpty && $0.spec.implicitDependencies.isEmpty }) {
+            var seen = Set<ResourceAddress>()
+            return resources.filter { seen.insert($0.address).inserted }
+        }
         let byAddress = Dictionary(resources.map { ($0.address, $0) }, uniquingKeysWith: { first, _ in first })
         // predecessors[x] = what must run before x
         var predecessors: [ResourceAddress: [ResourceAddress]] = [:]

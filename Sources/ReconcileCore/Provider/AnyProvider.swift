@@ -9,7 +9,7 @@ public struct Observation: Sendable {
 
     public init(value: any Sendable & Encodable) throws {
         self.value = value
-        self.canonical = try CanonicalJSON.encode(AnyEncodable(value))
+        self.canonical = try CanonicalJSON.encodeCompact(AnyEncodable(value))
         self.fingerprint = "sha256:" + Fingerprint.sha256(canonical)
     }
 
@@ -85,11 +85,15 @@ private struct ProviderBox<P: ResourceProvider>: ErasedProvider {
             throw ReconcileError.probeFailed(
                 kind: P.kind, reason: "provider returned \(observed.count) observations for \(resources.count) resources")
         }
-        return try observed.map { try Observation(value: $0) }
+        return try observed.concurrentMap { try Observation(value: $0) }
     }
 
     func observation(from json: JSONValue) throws -> Observation {
-        try Observation(value: CanonicalJSON.decode(P.Observed.self, from: json))
+        guard let fast = FastJSON.decode(P.Observed.self, from: json) else {
+            return try Observation(value: CanonicalJSON.decode(P.Observed.self, from: json))
+        }
+        assert((try? CanonicalJSON.decode(P.Observed.self, from: json)) == fast, "FastJSON and JSONDecoder disagree on \(P.kind) facts")
+        return try Observation(value: fast)
     }
 
     func plan(_ resource: Resource, observed: Observation, context: PlanContext) throws -> ResourcePlan {

@@ -12,30 +12,62 @@ public struct DependencyReference: Sendable {
 }
 
 /// The keys every kind shares.
+///
+/// Its fields live in one immutable box: resources are copied many times over while checking,
+/// grouping and probing (10,000 of them per pass), and a copy is then one retain instead of one
+/// per string, array and dictionary held.
 public struct ResourceMeta: Sendable {
-    public let address: ResourceAddress
-    public let state: ResourceState
-    public var dependsOn: [DependencyReference]
+    private final class Storage: Sendable {
+        let address: ResourceAddress
+        let state: ResourceState
+        let dependsOn: [DependencyReference]
+        let mark: Mark?
+        let nameMark: Mark?
+        let keyMarks: [String: Mark]
+        let hosts: [HostSelector]
+
+        init(
+            address: ResourceAddress, state: ResourceState, dependsOn: [DependencyReference], mark: Mark?,
+            nameMark: Mark?, keyMarks: [String: Mark], hosts: [HostSelector]
+        ) {
+            self.address = address
+            self.state = state
+            self.dependsOn = dependsOn
+            self.mark = mark
+            self.nameMark = nameMark
+            self.keyMarks = keyMarks
+            self.hosts = hosts
+        }
+    }
+
+    private var storage: Storage
+
+    public var address: ResourceAddress { storage.address }
+    public var state: ResourceState { storage.state }
+    public var dependsOn: [DependencyReference] {
+        get { storage.dependsOn }
+        set {
+            storage = Storage(
+                address: address, state: state, dependsOn: newValue, mark: mark, nameMark: nameMark, keyMarks: keyMarks,
+                hosts: hosts)
+        }
+    }
     /// Where the document starts; the anchor for resource-level errors.
-    public let mark: Mark?
+    public var mark: Mark? { storage.mark }
     /// Where the `name:` value is, for duplicate-name errors.
-    public let nameMark: Mark?
+    public var nameMark: Mark? { storage.nameMark }
     /// Where each value is (`size`, `cache.device`), so problems found while planning name the line.
-    public let keyMarks: [String: Mark]
+    public var keyMarks: [String: Mark] { storage.keyMarks }
     /// The file's `hosts:` and the resource's own: a host must match all of them.
-    public let hosts: [HostSelector]
+    public var hosts: [HostSelector] { storage.hosts }
 
     public init(
         address: ResourceAddress, state: ResourceState = .present, dependsOn: [DependencyReference] = [],
         mark: Mark? = nil, nameMark: Mark? = nil, keyMarks: [String: Mark] = [:], hosts: [HostSelector] = []
     ) {
-        self.address = address
-        self.state = state
-        self.dependsOn = dependsOn
-        self.mark = mark
-        self.nameMark = nameMark
-        self.keyMarks = keyMarks
-        self.hosts = hosts
+        storage = Storage(
+            address: address, state: state, dependsOn: dependsOn, mark: mark, nameMark: nameMark, keyMarks: keyMarks,
+            hosts: hosts)
     }
 
     public func applies(to host: HostIdentity) -> Bool { hosts.allSatisfy { $0.matches(host) } }

@@ -54,6 +54,15 @@ public enum CanonicalJSON {
         try encoder(pretty: pretty).encode(value)
     }
 
+    /// The same bytes as `encode(value)`, through `CanonicalEncoder` when the value allows it:
+    /// observations are encoded once per resource, and Foundation's encoder dominated that.
+    public static func encodeCompact<T: Encodable>(_ value: T) throws -> Data {
+        guard let bytes = CanonicalEncoder.encode(value) else { return try encode(value) }
+        // Debug builds (the tests) check every value against Foundation's bytes.
+        assert((try? encode(value)) == Data(bytes), "CanonicalEncoder and JSONEncoder disagree on \(T.self)")
+        return Data(bytes)
+    }
+
     /// Converts between a typed value and `JSONValue` through the canonical encoding.
     public static func value<T: Encodable>(of value: T) throws -> JSONValue {
         try JSONDecoder().decode(JSONValue.self, from: encode(value))

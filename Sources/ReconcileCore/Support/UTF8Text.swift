@@ -5,15 +5,33 @@ extension String {
     /// Used instead of `String(data:encoding:)`, whose result for Data from
     /// `FileManager.contents(atPath:)` was seen here to read as empty once stored and copied.
     public init?(validatingUTF8Data data: Data) {
-        var iterator = data.makeIterator()
-        var decoder = UTF8()
-        decoding: while true {
-            switch decoder.decode(&iterator) {
-            case .scalarValue: continue
-            case .emptyInput: break decoding
-            case .error: return nil
-            }
+        // Validated and copied in one pass over contiguous bytes, not scalar by scalar through Data's iterator.
+        guard let text = data.withUnsafeBytes({ String(validating: $0.bindMemory(to: UInt8.self), as: UTF8.self) }) else {
+            return nil
         }
-        self = String(decoding: data, as: UTF8.self)
+        self = text
+    }
+}
+
+extension String {
+    /// Exactly `split(separator: "\n", omittingEmptySubsequences: false)`, found by bytes instead of
+    /// by Characters (which cost a sixth of a plan full of diffs). As a Character, "\r\n" is one
+    /// grapheme that is not "\n", so a line feed right after a carriage return does not split here either.
+    public func splitAtLineFeeds() -> [Substring] {
+        var parts: [Substring] = []
+        var start = utf8.startIndex
+        var previous: UInt8 = 0
+        var index = start
+        while index != utf8.endIndex {
+            let byte = utf8[index]
+            if byte == UInt8(ascii: "\n") && previous != UInt8(ascii: "\r") {
+                parts.append(self[start..<index])
+                start = utf8.index(after: index)
+            }
+            previous = byte
+            index = utf8.index(after: index)
+        }
+        parts.append(self[start..<endIndex])
+        return parts
     }
 }

@@ -42,12 +42,30 @@ public struct FileObservation: Codable, Sendable, Equatable {
             exists: true, type: status.type, mode: status.mode, uid: status.uid, owner: Accounts.userName(status.uid),
             gid: status.gid, group: Accounts.groupName(status.gid), size: status.size)
         if status.type == .file {
-            let content = try files.read(path)
+            let content = try files.read(path, sizeHint: Int(status.size))
             observation.sha256 = Fingerprint.sha256(content)
             if content.count <= textLimit, let text = String(validatingUTF8Data: content) {
                 observation.text = text
             }
         }
         return observation
+    }
+}
+
+extension FileObservation: CanonicalJSONWritable {
+    /// Every probed file is fingerprinted; this is what the synthesized `Codable` writes through
+    /// JSONEncoder (sorted keys, nil left out), without the Encoder machinery. A new property
+    /// must be added here too (CanonicalEncoderTests counts them).
+    public func writeCanonicalJSON(to object: inout CanonicalJSONObject) {
+        object.add("exists", exists)
+        object.add("gid", gid)
+        object.add("group", group)
+        object.add("mode", mode)
+        object.add("owner", owner)
+        object.add("sha256", sha256)
+        object.add("size", size)
+        object.add("text", text)
+        object.add("type", type?.rawValue)
+        object.add("uid", uid)
     }
 }

@@ -19,7 +19,8 @@ public struct FileProvider: ResourceProvider {
     }
 
     public func probe(_ resources: [Declared<FileSpec>], host: HostContext) throws -> [FileObservation] {
-        try resources.map { try FileObservation.probe($0.spec.path, files: host.files) }
+        // A stat and a read per file, independent of each other: spread over the cores.
+        try resources.concurrentMap { try FileObservation.probe($0.spec.path, files: host.files) }
     }
 
     public func plan(_ resource: Declared<FileSpec>, observed: FileObservation, context: PlanContext) throws -> ResourcePlan {
