@@ -243,10 +243,14 @@ private final class NameCache: @unchecked Sendable {
     private let lock = NSLock()
     private var names: [UInt32: String] = [:]
 
+    /// The look-up runs under the lock too: getpwuid/getgrgid return a static buffer, and
+    /// files are probed on several threads.
     func name(_ id: UInt32, lookUp: () -> String) -> String {
-        if let cached = lock.withLock({ names[id] }) { return cached }
-        let name = lookUp()
-        lock.withLock { names[id] = name }
-        return name
+        lock.withLock {
+            if let cached = names[id] { return cached }
+            let name = lookUp()
+            names[id] = name
+            return name
+        }
     }
 }
