@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Turns bench/results/results.csv and processes.csv into summary.md and time-vs-n.png."""
 import csv
+import os
 import statistics
 import sys
 from collections import defaultdict
@@ -10,17 +11,30 @@ rows = list(csv.DictReader(open(f"{res}/results.csv")))
 cell = defaultdict(list)
 for r in rows:
     cell[(int(r["n"]), r["workload"], r["tool"], r["op"])].append((float(r["wall_s"]), int(r["peak_kb"])))
+# Rows carried over from an earlier run (kept.csv, same columns) fill cells this run did not
+# measure; they are marked † in the tables and dashed in the plot.
+kept = set()
+if os.path.exists(f"{res}/kept.csv"):
+    for r in csv.DictReader(open(f"{res}/kept.csv")):
+        key = (int(r["n"]), r["workload"], r["tool"], r["op"])
+        if key in cell and key not in kept:
+            continue
+        kept.add(key)
+        cell[key].append((float(r["wall_s"]), int(r["peak_kb"])))
 
 
 def med(key):
     v = cell.get(key)
     if not v:
         return None
-    return statistics.median(w for w, _ in v), statistics.median(m for _, m in v) / 1024, len(v)
+    return statistics.median(w for w, _ in v), statistics.median(m for _, m in v) / 1024, len(v), key in kept
 
 
 def fmt(m):
-    return "—" if m is None else f"{m[0]:.2f} s, {m[1]:.0f} MiB" + ("" if m[2] == 3 else f" ({m[2]} run{'s' if m[2] > 1 else ''})")
+    if m is None:
+        return "—"
+    runs = "" if m[2] == 3 else f" ({m[2]} run{'s' if m[2] > 1 else ''})"
+    return f"{m[0]:.2f} s, {m[1]:.0f} MiB" + runs + (" †" if m[3] else "")
 
 
 ns = sorted({k[0] for k in cell})
@@ -30,7 +44,7 @@ out.append("| N | validate | plan --facts (all kinds) | apply --root (no LVs) | 
 out.append("| ---: | --- | --- | --- | --- |")
 for n in ns:
     out.append(f"| {n:,} | " + " | ".join(fmt(med((n, "mixed", "reconcile", op))) for op in ("validate", "plan-facts", "apply", "noop-plan")) + " |")
-out.append("\n### N files with content and mode: reconcile, Puppet, Ansible (interleaved in each run)\n")
+out.append("\n### N files with content and mode: reconcile, Puppet, Ansible (interleaved when measured in one run)\n")
 ops = {"check-fresh": "dry run, nothing in place", "apply": "apply, nothing in place", "check-noop": "dry run after apply (no-op)"}
 out.append("| N | operation | reconcile | puppet apply | ansible-playbook | puppet / reconcile | ansible / reconcile |")
 out.append("| ---: | --- | --- | --- | --- | ---: | ---: |")
@@ -39,6 +53,8 @@ for n in ns:
         r, p, a = (med((n, "files", t, op)) for t in ("reconcile", "puppet", "ansible"))
         ratio = lambda x: "—" if x is None or r is None else f"{x[0] / r[0]:.0f}× time, {x[1] / r[1]:.1f}× mem"
         out.append(f"| {n:,} | {label} | {fmt(r)} | {fmt(p)} | {fmt(a)} | {ratio(p)} | {ratio(a)} |")
+if kept:
+    out.append("\n† not measured in this run: kept from an earlier one (`kept.csv`), see BENCHMARKS.md.")
 out.append("\n### External processes spawned (strace -f, execve, the reconcile process itself not counted)\n")
 out.append("| N | workload | command | processes | programs |")
 out.append("| ---: | --- | --- | ---: | --- |")
@@ -72,7 +88,9 @@ for ax, wl, op, title in series:
         pts = [(n, med((n, wl, tool, op))) for n in ns]
         pts = [(n, m[0]) for n, m in pts if m]
         if pts:
-            ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-", color=colors[tool], label=f"{tool} (files)")
+            old = any((n, wl, tool, op) in kept for n in ns)
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], "o:" if old else "o-", color=colors[tool],
+                    label=f"{tool} (files)" + (", earlier run" if old else ""))
     if op in ("check-noop", "apply"):
         mop = "noop-plan" if op == "check-noop" else "apply"
         pts = [(n, med((n, "mixed", "reconcile", mop))) for n in ns]

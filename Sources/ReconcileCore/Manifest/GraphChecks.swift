@@ -28,7 +28,7 @@ public enum GraphChecks {
         _ resources: [GraphNode], host: HostIdentity? = nil, declared: [ResourceAddress: ResourceMeta] = [:]
     ) -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
-        var firstByAddress: [ResourceAddress: GraphNode] = [:]
+        var firstByAddress: [ResourceAddress: GraphNode] = Dictionary(minimumCapacity: resources.count)
         for resource in resources {
             if let first = firstByAddress[resource.address] {
                 diagnostics.append(.error(

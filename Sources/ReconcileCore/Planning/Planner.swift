@@ -18,7 +18,7 @@ public struct Planner: Sendable {
 
     /// One probe call per kind, whatever the number of resources.
     public func observe(_ resources: [Resource], from source: FactsSource) throws -> [ResourceAddress: Observation] {
-        var observations: [ResourceAddress: Observation] = [:]
+        var observations: [ResourceAddress: Observation] = Dictionary(minimumCapacity: resources.count)
         for provider in registry.providers {
             let ofKind = resources.filter { $0.address.kind == provider.kind }
             guard !ofKind.isEmpty else { continue }
@@ -108,6 +108,7 @@ public struct Planner: Sendable {
     /// A restart caused by another resource's change is queued before that change runs,
     /// so a crash between the two cannot lose it.
     static func moveTriggersToCauses(_ changes: inout [Change], plans: [ResourcePlan]) {
+        guard plans.contains(where: { !$0.triggers.isEmpty }) else { return }
         let position = Dictionary(changes.enumerated().map { ($0.element.address, $0.offset) }, uniquingKeysWith: { a, _ in a })
         for (index, plan) in plans.enumerated() where !plan.triggers.isEmpty {
             let earliest = plan.triggerCauses.compactMap { position[$0] }.filter { changes[$0].hasChanges }.min()

@@ -84,7 +84,8 @@ public struct CanonicalJSONObject {
     public mutating func add<Number: FixedWidthInteger>(_ key: String, _ value: Number?) {
         guard let value else { return }
         self.key(key)
-        (Number.isSigned ? Tree.signed(Int64(value)) : Tree.unsigned(UInt64(value))).write(to: &bytes)
+        // Integers of any width as JSONEncoder writes them: their description.
+        bytes.append(contentsOf: String(value).utf8)
     }
 
     fileprivate consuming func finished() -> [UInt8] {

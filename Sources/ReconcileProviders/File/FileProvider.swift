@@ -40,7 +40,7 @@ public struct FileProvider: ResourceProvider {
 /// Two resources may not manage one path (or claim one port, or any other value that must be unique).
 enum PathClaims {
     static func conflicts(_ claims: [(path: String, meta: ResourceMeta)], key: String = "path") -> [Diagnostic] {
-        var first: [String: ResourceMeta] = [:]
+        var first: [String: ResourceMeta] = Dictionary(minimumCapacity: claims.count)
         var diagnostics: [Diagnostic] = []
         for (path, meta) in claims {
             if let earlier = first[path] {
