@@ -13,13 +13,18 @@ enum FactsFiles {
         return FileManager.default.fileExists(atPath: path, isDirectory: &directory) && directory.boolValue
     }
 
+    /// The `*.json` files of a folder, sorted, hidden ones and `skipping` left out.
+    static func jsonFiles(in folder: String, skipping: Set<String> = []) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: folder)
+            .filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") && !skipping.contains($0) }.sorted().map { "\(folder)/\($0)" }
+    }
+
     static func load(_ paths: [String]) throws -> [Entry] {
         var entries: [Entry] = []
         for path in paths {
             let files: [String]
             if isDirectory(path) {
-                let names = try FileManager.default.contentsOfDirectory(atPath: path)
-                files = names.filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted().map { "\(path)/\($0)" }
+                files = try jsonFiles(in: path)
                 guard !files.isEmpty else { throw ReconcileError.notAllowed("\(path): no facts files (*.json) in this folder") }
             } else {
                 files = [path]

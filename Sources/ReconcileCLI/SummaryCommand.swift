@@ -35,8 +35,7 @@ struct SummaryCommand: ParsableCommand {
     private func planFiles() throws -> [String] {
         try paths.flatMap { path -> [String] in
             guard FactsFiles.isDirectory(path) else { return [path] }
-            return try FileManager.default.contentsOfDirectory(atPath: path)
-                .filter { $0.hasSuffix(".json") && $0 != "summary.json" && !$0.hasPrefix(".") }.sorted().map { "\(path)/\($0)" }
+            return try FactsFiles.jsonFiles(in: path, skipping: ["summary.json"])
         }
     }
 }

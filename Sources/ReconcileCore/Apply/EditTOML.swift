@@ -53,7 +53,9 @@ extension Executor {
             if let entry { try document.remove(entry) }
             return
         }
-        let values = try settings.map { (key: $0.key, value: try resolve($0.value)) }
+        let values = try settings.map { setting in
+            (key: setting.key, value: try setting.value.scalar { try $0.resolve(environment: environment, files: files) })
+        }
         if entry != nil {
             try document.set(values, inEntryOf: edit.array, where: edit.matchKey, is: edit.name)
         } else if edit.createEntry {
@@ -67,15 +69,6 @@ extension Executor {
             let current = document.topLevel(key)?.scalar
             if case .integer(let number) = current, number >= minimum { continue }
             try document.setTopLevel(key, to: .integer(minimum))
-        }
-    }
-
-    private func resolve(_ value: EditTOMLStep.Value) throws -> TOMLScalar {
-        switch value {
-        case .string(let text): return .string(text)
-        case .integer(let number): return .integer(number)
-        case .boolean(let flag): return .boolean(flag)
-        case .secret(let reference): return .string(try reference.resolve(environment: environment, files: files))
         }
     }
 

@@ -9,6 +9,16 @@ public struct EditTOMLStep: Codable, Sendable, Equatable {
         case integer(Int)
         case boolean(Bool)
         case secret(SecretReference)
+
+        /// The TOML value, a secret's taken from `secret` (read when the step runs, left out when planning).
+        public func scalar(secret: (SecretReference) throws -> String) rethrows -> TOMLScalar {
+            switch self {
+            case .string(let text): return .string(text)
+            case .integer(let number): return .integer(number)
+            case .boolean(let flag): return .boolean(flag)
+            case .secret(let reference): return .string(try secret(reference))
+            }
+        }
     }
 
     public struct Setting: Codable, Sendable, Equatable {

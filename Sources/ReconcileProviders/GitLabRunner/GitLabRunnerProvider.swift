@@ -234,13 +234,13 @@ public struct GitLabRunnerProvider: ResourceProvider {
         }
         var plan = ManagedUnit.merge(planned, fileStepsFirst: false)
         if plan.steps.contains(.systemctl(SystemctlStep(.stop, spec.service))) { plan.warnings.append(Self.stopWarning(spec)) }
+        let scripts = ExecutorScripts(spec: spec)
         if observed.config.entry != nil {
-            let config = RunnerConfig(spec: spec, scripts: ExecutorScripts(spec: spec))
+            let config = RunnerConfig(spec: spec, scripts: scripts)
             plan.steps.append(.editTOML(config.edit(settings: nil, createEntry: false, changes: ["entry removed; other runners stay"])))
             plan.reasons.append("state is absent and \(spec.config) has runner \(spec.name)")
             plan.warnings.append("the runner stays registered in GitLab: delete it there (Settings → CI/CD → Runners)")
         }
-        let scripts = ExecutorScripts(spec: spec)
         for script in ExecutorScripts.Script.allCases where observed.script(script).exists {
             plan.steps.append(.removeFile(RemoveFileStep(path: scripts.path(script), backup: true)))
             plan.reasons.append("state is absent and \(scripts.path(script)) exists")

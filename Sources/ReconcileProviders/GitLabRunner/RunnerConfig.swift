@@ -95,18 +95,10 @@ public struct RunnerConfig: Sendable, Equatable {
     public func differences(from entry: [String: String]) -> [String] {
         settings.compactMap { setting in
             let key = setting.key.joined(separator: ".")
-            let wanted = Self.scalar(setting.value)
+            // The token is compared by the probe, never shown: its place here stays empty.
+            let wanted = setting.value.scalar { _ in "" }
             guard let current = entry[key] else { return "\(key): (not set) → \(wanted.rendered)" }
             return TOMLScalar.parse(current) == wanted ? nil : "\(key): \(current) → \(wanted.rendered)"
-        }
-    }
-
-    static func scalar(_ value: EditTOMLStep.Value) -> TOMLScalar {
-        switch value {
-        case .string(let text): return .string(text)
-        case .integer(let number): return .integer(number)
-        case .boolean(let flag): return .boolean(flag)
-        case .secret: return .string("")
         }
     }
 
