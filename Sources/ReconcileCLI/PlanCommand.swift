@@ -48,8 +48,12 @@ struct PlanCommand: ParsableCommand {
             try FleetPlan(session: session, manifests: manifests.paths, facts: facts, out: out, output: output).run()
             return
         }
+        var stopwatch = Stopwatch()
         let plan = try makePlan(session)
+        session.logger.debug("planned", metadata: ["changes": "\(plan.changes.count)", "ms": "\(stopwatch.milliseconds)"])
+        stopwatch = Stopwatch()
         try show(plan, session: session)
+        session.logger.debug("shown", metadata: ["ms": "\(stopwatch.milliseconds)"])
         if output.detailedExitcode && plan.hasChanges { throw CLIExit.changes }
     }
 

@@ -37,12 +37,16 @@ struct Session {
     /// `hosts`: whose views are checked and whose resources are kept (nil: every resource).
     func loadManifests(_ paths: [String], hosts: [HostIdentity]?) throws -> LoadedManifests {
         let loaded: LoadedManifests
+        let stopwatch = Stopwatch()
         do {
             loaded = try ManifestLoader(registry: registry).load(paths: paths, hosts: hosts)
         } catch {
             Terminal.writeError("error: \(error)")
             throw CLIExit.failure
         }
+        logger.debug("loaded manifests", metadata: [
+            "resources": "\(loaded.declared.count)", "files": "\(paths.joined(separator: " "))", "ms": "\(stopwatch.milliseconds)",
+        ])
         loadedSources.sources = loaded.sources
         if !loaded.diagnostics.items.isEmpty {
             Terminal.writeError(diagnosticRenderer.render(loaded.diagnostics.sorted))

@@ -40,6 +40,8 @@ struct Composer {
 
     private let path: String
     private let limits: YAMLLimits
+    /// Lines before the parsed bytes, when they are a slice of a larger stream.
+    private let lineOffset: Int
 
     private(set) var documents: [YAMLDocument] = []
     var errors: [YAMLError] = []
@@ -57,14 +59,15 @@ struct Composer {
     private var expansion = 0
     private var bombReported = false
 
-    init(path: String, limits: YAMLLimits) {
+    init(path: String, limits: YAMLLimits, lineOffset: Int = 0) {
         self.path = path
         self.limits = limits
-        documentMark = Mark(file: path, line: 1, column: 1)
+        self.lineOffset = lineOffset
+        documentMark = Mark(file: path, line: lineOffset + 1, column: 1)
     }
 
     private func mark(_ position: (line: Int, column: Int)) -> Mark {
-        Mark(file: path, line: position.line + 1, column: position.column + 1)
+        Mark(file: path, line: lineOffset + position.line + 1, column: position.column + 1)
     }
 
     mutating func handle(_ event: Event) {

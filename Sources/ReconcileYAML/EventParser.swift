@@ -49,7 +49,7 @@ final class EventParser {
     private var finished = false
 
     /// Nil only when libyaml cannot allocate its parser.
-    init?(bytes: [UInt8]) {
+    init?(bytes: some Collection<UInt8>) {
         let parser = UnsafeMutablePointer<yaml_parser_t>.allocate(capacity: 1)
         guard yaml_parser_initialize(parser) != 0 else {
             parser.deallocate()

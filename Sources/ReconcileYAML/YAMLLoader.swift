@@ -14,16 +14,27 @@ public enum YAMLLoader {
         if let encodingError = UTF8Check.check(bytes, path: path) {
             return ([], [encodingError])
         }
+        if let documents = DocumentSlices.parse(bytes, path: path, limits: limits) {
+            return (documents, [])
+        }
+        return parse(bytes[...], path: path, limits: limits, lineOffset: 0)
+    }
+
+    /// Parses a whole stream, or a slice of one that starts at a `---` line and whose first
+    /// line is line `lineOffset + 1` of the file.
+    static func parse(
+        _ bytes: ArraySlice<UInt8>, path: String, limits: YAMLLimits, lineOffset: Int
+    ) -> (documents: [YAMLDocument], errors: [YAMLError]) {
         guard let parser = EventParser(bytes: bytes) else {
             return ([], [YAMLError(mark: Mark(file: path, line: 1, column: 1), message: "out of memory creating the YAML parser")])
         }
-        var composer = Composer(path: path, limits: limits)
+        var composer = Composer(path: path, limits: limits, lineOffset: lineOffset)
         while !composer.stopped, let result = parser.next() {
             switch result {
             case .success(let event):
                 composer.handle(event)
             case .failure(let failure):
-                composer.errors.append(error(for: failure, bytes: bytes, path: path))
+                composer.errors.append(error(for: failure, bytes: Array(bytes), path: path))
             }
         }
         return (composer.documents, composer.errors)

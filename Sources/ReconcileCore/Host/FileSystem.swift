@@ -129,7 +129,7 @@ public struct LocalFileSystem: HostFileSystem {
             return fstat(descriptor, &info) == 0 ? Int(info.st_size) : 0
         }()
         // Sized from the stat, plus room to notice a file that grew meanwhile.
-        var buffer = Data(count: max(expected + 1, 4096))
+        var buffer = Data(count: expected > 0 ? expected + 1 : 4096)
         var filled = 0
         while true {
             if filled == buffer.count { buffer.count *= 2 }

@@ -16,13 +16,12 @@ public struct LoggingRunner: CommandRunner {
     }
 
     public func run(_ command: Command, every interval: Double, poll: () -> Bool) throws -> CommandResult {
-        let started = DispatchTime.now()
+        let stopwatch = Stopwatch()
         let result = interval > 0 ? try wrapped.run(command, every: interval, poll: poll) : try wrapped.run(command)
-        let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
         logger.debug("ran command", metadata: [
             "argv": .array(command.argv.map { .string($0) }),
             "status": "\(result.status)",
-            "ms": "\(String(format: "%.1f", milliseconds))",
+            "ms": "\(stopwatch.milliseconds)",
         ])
         return result
     }

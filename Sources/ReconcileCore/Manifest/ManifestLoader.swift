@@ -51,19 +51,15 @@ public struct ManifestLoader: Sendable {
             if parsed.documents.isEmpty && parsed.errors.isEmpty {
                 diagnostics.warning(at: Mark(file: file.path, line: 1, column: 1), "file holds no resources")
             }
-            var fileHosts: HostSelector?
-            for (index, document) in parsed.documents.enumerated() {
-                if let scope = fileScope(document, index: index, diagnostics: &diagnostics) {
-                    fileHosts = scope
-                    continue
-                }
-                switch decode(document, path: file.path, fileHosts: fileHosts, auxiliary: auxiliary, diagnostics: &diagnostics) {
+            for part in decode(parsed.documents, path: file.path, auxiliary: auxiliary) {
+                diagnostics.append(contentsOf: part.diagnostics.items)
+                switch part.decoded {
                 case .resource(let resource):
                     resources.append(resource)
                     graph.append(GraphNode(resource))
                 case .invalid(let meta?):
                     graph.append(GraphNode(meta: meta))
-                case .invalid(nil):
+                case .invalid(nil), nil:
                     break
                 }
             }
@@ -72,6 +68,39 @@ public struct ManifestLoader: Sendable {
         diagnostics.append(contentsOf: views.check(registry))
         sources.merge(auxiliary.all) { manifest, _ in manifest }
         return LoadedManifests(resources: views.selected, diagnostics: diagnostics, sources: sources, declared: resources)
+    }
+
+    /// One document's outcome: nil `decoded` for a file-scope document.
+    private struct DecodedDocument: Sendable {
+        var decoded: Decoded?
+        var diagnostics: Diagnostics
+    }
+
+    /// Every document of one file, in order. Documents do not depend on each other (but for the
+    /// file scope, read first), so they are decoded on all cores.
+    private func decode(_ documents: [YAMLDocument], path: String, auxiliary: AuxiliarySources) -> [DecodedDocument] {
+        var fileHosts: HostSelector?
+        var parts: [DecodedDocument] = []
+        var resourceDocuments: [(position: Int, document: YAMLDocument, fileHosts: HostSelector?)] = []
+        for (index, document) in documents.enumerated() {
+            var found = Diagnostics()
+            if let scope = fileScope(document, index: index, diagnostics: &found) {
+                fileHosts = scope
+            } else {
+                resourceDocuments.append((parts.count, document, fileHosts))
+            }
+            parts.append(DecodedDocument(decoded: nil, diagnostics: found))
+        }
+        // Decoding only reads the registry and the document; `auxiliary` takes its own lock.
+        let decoded = resourceDocuments.concurrentMap(minimumCount: 256) { item in
+            var found = Diagnostics()
+            let outcome = decode(item.document, path: path, fileHosts: item.fileHosts, auxiliary: auxiliary, diagnostics: &found)
+            return DecodedDocument(decoded: outcome, diagnostics: found)
+        }
+        for (item, outcome) in zip(resourceDocuments, decoded) {
+            parts[item.position] = outcome
+        }
+        return parts
     }
 
     /// A first document with only `hosts:` limits every resource of its file.
@@ -88,7 +117,7 @@ public struct ManifestLoader: Sendable {
     }
 
     /// A document that failed still yields its common keys when they were readable.
-    private enum Decoded {
+    private enum Decoded: Sendable {
         case resource(Resource)
         case invalid(ResourceMeta?)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// Where observed facts come from: the host itself, or a facts file made on it earlier.
 public enum FactsSource: Sendable {
@@ -24,10 +25,12 @@ public struct Planner: Sendable {
             guard !ofKind.isEmpty else { continue }
             switch source {
             case .live(let host):
+                let stopwatch = Stopwatch()
                 let observed = try provider.probe(ofKind, host: host)
                 for (resource, observation) in zip(ofKind, observed) {
                     observations[resource.address] = observation
                 }
+                host.logger.debug("probed", metadata: ["kind": "\(provider.kind)", "resources": "\(ofKind.count)", "ms": "\(stopwatch.milliseconds)"])
             case .file(let facts, let path):
                 for resource in ofKind {
                     guard let json = facts.resources[resource.address.description] else {
@@ -60,27 +63,27 @@ public struct Planner: Sendable {
         now: Date = Date()
     ) throws -> Plan {
         let observations = try observe(resources, from: source)
+        let ordered = ExecutionOrder.sort(resources)
+        // A resource's plan sees only which of its dependencies change, so the many that have
+        // none are planned first, on all cores; the rest in order, once their dependencies are.
+        let independent = try ordered.concurrentMap { resource -> Result<ResourcePlan, PlanFailure>? in
+            guard !resource.hasDependencies else { return nil }
+            return try planOne(resource, observed: Self.observation(of: resource, in: observations), changing: [], root: root)
+        }
         var changing = Set<ResourceAddress>()
         var changes: [Change] = []
         var planned: [ResourcePlan] = []
         var problems: [Diagnostic] = []
-        let ordered = ExecutionOrder.sort(resources)
-        for resource in ordered {
-            guard let provider = registry.provider(for: resource.address.kind) else {
-                throw ReconcileError.unknownKind(resource.address.kind)
-            }
-            guard let observation = observations[resource.address] else {
-                throw ReconcileError.probeFailed(kind: resource.address.kind, reason: "no facts for \(resource.address)")
-            }
+        for (resource, early) in zip(ordered, independent) {
+            let observation = try Self.observation(of: resource, in: observations)
+            let outcome = try early ?? planOne(
+                resource, observed: observation, changing: changing.intersection(resource.dependencies), root: root)
             let resourcePlan: ResourcePlan
-            do {
-                resourcePlan = try provider.plan(
-                    resource, observed: observation, context: PlanContext(root: root, changing: changing))
-            } catch let problem as PlanProblem {
-                problems.append(Self.diagnostic(problem, resource))
-                continue
-            } catch let many as PlanProblems {
-                problems.append(contentsOf: many.problems.map { Self.diagnostic($0, resource) })
+            switch outcome {
+            case .success(let plan):
+                resourcePlan = plan
+            case .failure(let failure):
+                problems.append(contentsOf: failure.problems.map { Self.diagnostic($0, resource) })
                 continue
             }
             if resourcePlan.action != .noop {
@@ -99,6 +102,34 @@ public struct Planner: Sendable {
         return Plan(
             reconcileVersion: version, createdAt: now, host: hostName, labels: labels, root: root.path,
             source: { if case .file = source { return .facts } else { return .live } }(), changes: changes)
+    }
+
+    /// What a provider refused to plan, for the diagnostics (its other errors stop the plan).
+    struct PlanFailure: Error {
+        let problems: [PlanProblem]
+    }
+
+    private static func observation(of resource: Resource, in observations: [ResourceAddress: Observation]) throws -> Observation {
+        guard let observation = observations[resource.address] else {
+            throw ReconcileError.probeFailed(kind: resource.address.kind, reason: "no facts for \(resource.address)")
+        }
+        return observation
+    }
+
+    /// Plans one resource; `changing`: those of its dependencies that will change.
+    private func planOne(
+        _ resource: Resource, observed: Observation, changing: Set<ResourceAddress>, root: HostRoot
+    ) throws -> Result<ResourcePlan, PlanFailure> {
+        guard let provider = registry.provider(for: resource.address.kind) else {
+            throw ReconcileError.unknownKind(resource.address.kind)
+        }
+        do {
+            return .success(try provider.plan(resource, observed: observed, context: PlanContext(root: root, changing: changing)))
+        } catch let problem as PlanProblem {
+            return .failure(PlanFailure(problems: [problem]))
+        } catch let many as PlanProblems {
+            return .failure(PlanFailure(problems: many.problems))
+        }
     }
 
     static func diagnostic(_ problem: PlanProblem, _ resource: Resource) -> Diagnostic {

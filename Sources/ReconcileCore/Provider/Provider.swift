@@ -26,7 +26,8 @@ public struct HostContext: Sendable {
 /// What a provider may know about the rest of the plan while planning one resource.
 public struct PlanContext: Sendable {
     public let root: HostRoot
-    /// Resources planned before this one (its dependencies among them) that will change.
+    /// Those of this resource's dependencies that will change (all that is known of the others:
+    /// resources without dependencies are planned side by side, in any order).
     public let changing: Set<ResourceAddress>
 
     public init(root: HostRoot, changing: Set<ResourceAddress>) {

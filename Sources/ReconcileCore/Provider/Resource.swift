@@ -119,6 +119,11 @@ public struct Resource: Sendable {
 
     public var address: ResourceAddress { meta.address }
 
+    /// Cheaper than `!dependencies.isEmpty`: no array is built.
+    public var hasDependencies: Bool {
+        !meta.dependsOn.isEmpty || !spec.implicitDependencies.isEmpty
+    }
+
     /// Explicit `dependsOn` plus what the spec implies, without repeats.
     public var dependencies: [ResourceAddress] {
         var seen = Set<ResourceAddress>()

@@ -1,30 +1,48 @@
 import Foundation
+import Synchronization
 
 extension Array where Element: Sendable {
     /// `map` spread over the machine's cores, for long arrays of independent work (a stat and a
     /// read per file, a fingerprint per observation): the same results in the same order, and the
     /// same error as `map` would throw, the one of the first element that failed. Unlike `map`,
     /// elements after a failing one are still transformed, so the work must have no side effects.
-    public func concurrentMap<Mapped: Sendable>(
-        minimumCount: Int = 512, _ transform: @Sendable (Element) throws -> Mapped
-    ) throws -> [Mapped] {
+    public func concurrentMap<Mapped: Sendable, Failure: Error>(
+        minimumCount: Int = 512, _ transform: @Sendable (Element) throws(Failure) -> Mapped
+    ) throws(Failure) -> [Mapped] {
         let workers = Swift.min(ProcessInfo.processInfo.activeProcessorCount, 8)
         guard workers > 1, count >= minimumCount else { return try map(transform) }
-        let slots = ResultSlots<Mapped>(count: count)
-        let chunk = (count + workers - 1) / workers
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            for index in (worker * chunk)..<Swift.min(count, (worker + 1) * chunk) {
-                slots.set(index, Result { try transform(self[index]) })
+        let slots = ResultSlots<Mapped, Failure>(count: count)
+        // Workers take small chunks as they go rather than a fixed share each: when another
+        // process holds one core, the other worker does most of the work instead of waiting.
+        let chunk = Swift.max(16, count / (workers * 32))
+        let claimed = ClaimCounter()
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while true {
+                let start = claimed.claim(chunk)
+                guard start < count else { return }
+                for index in start..<Swift.min(count, start + chunk) {
+                    slots.set(index, Result { () throws(Failure) -> Mapped in try transform(self[index]) })
+                }
             }
         }
         return try slots.values()
     }
 }
 
+/// Hands out the next unclaimed index range, atomically.
+private final class ClaimCounter: Sendable {
+    private let next = Atomic<Int>(0)
+
+    /// The first index of a range of `count` elements no other worker has.
+    func claim(_ count: Int) -> Int {
+        next.wrappingAdd(count, ordering: .relaxed).oldValue
+    }
+}
+
 /// One slot per element, each written by exactly one worker and read only after all have
 /// finished (`concurrentPerform` returns then), so no lock is needed.
-private final class ResultSlots<Value: Sendable>: @unchecked Sendable {
-    private let slots: UnsafeMutableBufferPointer<Result<Value, any Error>?>
+private final class ResultSlots<Value: Sendable, Failure: Error>: @unchecked Sendable {
+    private let slots: UnsafeMutableBufferPointer<Result<Value, Failure>?>
 
     init(count: Int) {
         slots = .allocate(capacity: count)
@@ -36,14 +54,18 @@ private final class ResultSlots<Value: Sendable>: @unchecked Sendable {
         slots.deallocate()
     }
 
-    func set(_ index: Int, _ result: Result<Value, any Error>) {
+    func set(_ index: Int, _ result: Result<Value, Failure>) {
         slots[index] = result
     }
 
-    func values() throws -> [Value] {
-        try slots.map { slot in
-            guard let slot else { throw ReconcileError.probeFailed(kind: "", reason: "a concurrent task did not run") }
-            return try slot.get()
+    func values() throws(Failure) -> [Value] {
+        var values: [Value] = []
+        values.reserveCapacity(slots.count)
+        for (index, slot) in slots.enumerated() {
+            // Every index below count is claimed by exactly one worker before concurrentPerform returns.
+            guard let slot else { preconditionFailure("concurrentMap: element \(index) was never transformed") }
+            values.append(try slot.get())
         }
+        return values
     }
 }

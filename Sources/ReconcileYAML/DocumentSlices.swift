@@ -1,0 +1,121 @@
+import Dispatch
+
+/// Parses a large stream of many documents in slices, one per core, each cut just before a
+/// `---` line.
+///
+/// Sound because libyaml ends whatever is open when a line starts with `---` and a blank: a
+/// block scalar, a plain scalar or a block collection ends there and a document starts; in a
+/// quoted scalar or a flow collection it is an error. So when no slice has an error, the slices'
+/// documents are the whole stream's. When any slice has one, the caller parses the stream whole,
+/// and its errors are exactly what they would have been.
+enum DocumentSlices {
+    /// Below this the threads cost more than they save.
+    static let minimumBytes = 256 * 1024
+    static let slices = 4
+
+    /// The stream's documents, or nil when it must be parsed whole (small, not sliceable, or an error).
+    static func parse(
+        _ bytes: [UInt8], path: String, limits: YAMLLimits, minimumBytes: Int = minimumBytes
+    ) -> [YAMLDocument]? {
+        guard bytes.count >= minimumBytes, isSliceable(bytes) else { return nil }
+        let starts = sliceStarts(bytes, slices: slices)
+        guard starts.count > 1 else { return nil }
+        let ranges = zip(starts, starts.dropFirst() + [bytes.count]).map { $0..<$1 }
+        let lineOffsets = lineCounts(bytes, before: starts)
+        let results = SliceResults(count: ranges.count)
+        DispatchQueue.concurrentPerform(iterations: ranges.count) { index in
+            // Its own copy of the path: every mark holds one, and a string shared by all threads
+            // would have its reference count fought over.
+            let ownPath = String(decoding: Array(path.utf8), as: UTF8.self)
+            results.set(index, YAMLLoader.parse(bytes[ranges[index]], path: ownPath, limits: limits, lineOffset: lineOffsets[index]))
+        }
+        var documents: [YAMLDocument] = []
+        for result in results.all {
+            guard let result, result.errors.isEmpty else { return nil }
+            for document in result.documents {
+                documents.append(YAMLDocument(root: document.root, isEmpty: document.isEmpty, mark: document.mark, index: documents.count))
+            }
+        }
+        return documents
+    }
+
+    /// Line numbers count only line feeds here, so carriage returns and the Unicode line breaks
+    /// libyaml also counts (NEL, LS, PS) rule slicing out; so do directives (`%YAML`, `%TAG`),
+    /// which belong to the document after them.
+    static func isSliceable(_ bytes: [UInt8]) -> Bool {
+        var atLineStart = true
+        for (offset, byte) in bytes.enumerated() {
+            switch byte {
+            case 0x0D: return false
+            case 0x25 where atLineStart: return false
+            case 0xC2 where offset + 1 < bytes.count && bytes[offset + 1] == 0x85: return false
+            case 0xE2 where offset + 2 < bytes.count && bytes[offset + 1] == 0x80 && (bytes[offset + 2] == 0xA8 || bytes[offset + 2] == 0xA9):
+                return false
+            default: break
+            }
+            atLineStart = byte == 0x0A
+        }
+        return true
+    }
+
+    /// Offsets of up to `slices` starts: 0, then the first `---` line at or after each even share.
+    static func sliceStarts(_ bytes: [UInt8], slices: Int) -> [Int] {
+        var starts = [0]
+        for part in 1..<max(slices, 1) {
+            let from = max(bytes.count * part / slices, (starts.last ?? 0) + 1)
+            guard let found = documentMarker(in: bytes, from: from) else { break }
+            starts.append(found)
+        }
+        return starts
+    }
+
+    /// The first line at or after `from` that starts with `---` and a blank or the end.
+    static func documentMarker(in bytes: [UInt8], from: Int) -> Int? {
+        var position = max(from, 1)
+        while position + 3 <= bytes.count {
+            if bytes[position - 1] == 0x0A, bytes[position] == 0x2D, bytes[position + 1] == 0x2D, bytes[position + 2] == 0x2D,
+                position + 3 == bytes.count || [0x20, 0x09, 0x0A].contains(bytes[position + 3]) {
+                return position
+            }
+            position += 1
+        }
+        return nil
+    }
+
+    /// Line feeds before each offset (ascending).
+    static func lineCounts(_ bytes: [UInt8], before offsets: [Int]) -> [Int] {
+        var counts: [Int] = []
+        var lines = 0
+        var position = 0
+        for offset in offsets {
+            while position < offset {
+                if bytes[position] == 0x0A { lines += 1 }
+                position += 1
+            }
+            counts.append(lines)
+        }
+        return counts
+    }
+}
+
+/// One result per slice, each written by one thread and read after all have finished.
+private final class SliceResults: @unchecked Sendable {
+    typealias Parsed = (documents: [YAMLDocument], errors: [YAMLError])
+    private let slots: UnsafeMutableBufferPointer<Parsed?>
+
+    init(count: Int) {
+        slots = .allocate(capacity: count)
+        slots.initialize(repeating: nil)
+    }
+
+    deinit {
+        slots.baseAddress?.deinitialize(count: slots.count)
+        slots.deallocate()
+    }
+
+    func set(_ index: Int, _ parsed: Parsed) {
+        slots[index] = parsed
+    }
+
+    var all: [Parsed?] { Array(slots) }
+}
