@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Times tinycdb `cdb -c -m` against our cdb-bench (CDBWriter) on the same
 # 1,000,000-entry domain -> onion map, checks the outputs are byte-identical,
-# and prints wall time and peak RSS for 3 interleaved runs of each.
+# and prints wall time and peak RSS for 9 interleaved runs of each (RUNS=N to change).
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$here"
 work="$here/work"
 entries="${ENTRIES:-1000000}"
-runs="${RUNS:-3}"
+runs="${RUNS:-9}"
 mkdir -p "$work"
 
 command -v cdb >/dev/null || { echo "tinycdb's cdb is not installed (apt-get install tinycdb)" >&2; exit 1; }
@@ -60,4 +60,7 @@ mt, mo = statistics.median(tw), statistics.median(ow)
 ratio = mo / mt if mt > 0 else float("nan")
 print(f"\nratio ours/tinycdb (median wall): {ratio:.2f}  ({'faster' if ratio < 1 else 'slower' if ratio > 1 else 'same'})")
 print(f"ratio ours/tinycdb (peak RSS):    {max(orss)/max(tr):.2f}")
+wins = sum(1 for a, b in zip(ow, tw) if a < b)
+ties = sum(1 for a, b in zip(ow, tw) if a == b)
+print(f"ours faster in {wins} of {runs} interleaved pairs ({ties} ties)")
 PY
