@@ -12,7 +12,7 @@ status=0
 for facts in "$FACTS"/*.json; do
     host=$(basename "$facts" .json)
     if [[ -f "$PLANS/$host.json" ]]; then
-        "$RECONCILE" plan --facts "$facts" "$MANIFESTS" >"$PLANS/$host.txt" 2>&1 || true
+        "$RECONCILE" show "$PLANS/$host.json" >"$PLANS/$host.txt"
     fi
 done
 if ((status != 0)); then

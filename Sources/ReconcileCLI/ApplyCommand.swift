@@ -46,11 +46,7 @@ struct ApplyCommand: ParsableCommand {
             Terminal.writeError("Finished restarts left queued by an earlier apply:\n" + ApplyReportRenderer.render(leftovers))
         }
         let plan = try orFail(session) { try makePlan(session) }
-        if output.json {
-            Terminal.write(String(decoding: try plan.jsonData(), as: UTF8.self) + "\n")
-        } else {
-            Terminal.write(session.planRenderer(showUnchanged: output.showUnchanged).render(plan))
-        }
+        try output.write(plan)
         guard plan.hasChanges else { return }
         try refuseUnallowedDataLoss(plan)
         try confirm(plan)

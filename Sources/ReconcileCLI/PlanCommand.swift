@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import ReconcileCore
 
-/// How a plan is shown, shared by `plan` and `apply`.
+/// How a plan is shown, shared by `plan`, `apply` and `show`.
 struct PlanOutputOptions: ParsableArguments {
     @Flag(name: .long, help: "Print the plan as a versioned JSON document (schemas/plan.schema.json).")
     var json = false
@@ -12,6 +12,15 @@ struct PlanOutputOptions: ParsableArguments {
 
     @Flag(name: .long, help: "List resources that need no change too.")
     var showUnchanged = false
+
+    /// The plan on standard output: the JSON document, or text for people.
+    func write(_ plan: Plan) throws {
+        if json {
+            Terminal.write(String(decoding: try plan.jsonData(), as: UTF8.self) + "\n")
+        } else {
+            Terminal.write(PlanRenderer(colour: Terminal.colourAllowed(fileDescriptor: 1), showUnchanged: showUnchanged).render(plan))
+        }
+    }
 }
 
 struct PlanCommand: ParsableCommand {
@@ -84,12 +93,8 @@ struct PlanCommand: ParsableCommand {
         if let out {
             try session.save(try plan.jsonData(), to: out)
         }
-        if output.json {
-            Terminal.write(String(decoding: try plan.jsonData(), as: UTF8.self) + "\n")
-        } else {
-            Terminal.write(session.planRenderer(showUnchanged: output.showUnchanged).render(plan))
-            if let out { Terminal.write("Saved plan to \(out); apply it with `reconcile apply \(out)`.\n") }
-        }
+        try output.write(plan)
+        if let out, !output.json { Terminal.write("Saved plan to \(out); apply it with `reconcile apply \(out)`.\n") }
     }
 }
 

@@ -72,10 +72,6 @@ struct Session {
         return CLIExit.failure
     }
 
-    func planRenderer(showUnchanged: Bool) -> PlanRenderer {
-        PlanRenderer(colour: Terminal.colourAllowed(fileDescriptor: 1), showUnchanged: showUnchanged)
-    }
-
     /// Writes a document atomically, so a saved plan or facts file is never half there.
     func save(_ data: Data, to path: String) throws {
         let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path

@@ -74,6 +74,23 @@ import Testing
         let broken = try reconcile(["summary", stage.manifest])
         #expect(broken.status == 1 && broken.stderr.contains("not a reconcile plan document"), "\(broken.stderr)")
     }
+
+    @Test func showPrintsASavedPlanAsPlanPrintedIt() throws {
+        let stage = Stage()
+        try stage.writeManifest(Self.manifest)
+        let planPath = stage.path + "/plan.json"
+        let planned = try reconcile(["plan", "--root", stage.root, "--host", "h1", "--label", "role=mx", "--out", planPath, stage.manifest])
+        #expect(planned.status == 0, "\(planned.stderr)")
+        let shown = try reconcile(["show", "--detailed-exitcode", planPath])
+        #expect(shown.status == 2, "\(shown.stderr)")
+        #expect(planned.stdout == shown.stdout + "Saved plan to \(planPath); apply it with `reconcile apply \(planPath)`.\n")
+        #expect(shown.stdout.contains("File/mail") && !shown.stdout.contains("File/builds"))
+        let json = try reconcile(["show", "--json", planPath])
+        let saved = try JSONSerialization.jsonObject(with: try Data(contentsOf: URL(fileURLWithPath: planPath))) as? NSDictionary
+        #expect(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? NSDictionary == saved)
+        let notAPlan = try reconcile(["show", stage.manifest])
+        #expect(notAPlan.status == 1 && notAPlan.stderr.contains("not a reconcile plan document"), "\(notAPlan.stderr)")
+    }
 }
 
 /// A saved plan belongs to the host it was made for: its name and the labels that chose its resources.

@@ -52,8 +52,8 @@ check "validate job: names the three hosts it checked" $? "$(cat "$T/validate.lo
 run plan "${base[@]}" PLANS="$T/plans" -- ci/plan.sh
 check "plan job: exit 0" "$RC" "$(cat "$T/plan.log")"
 for host in mx1 mx2 ci1; do
-    [[ -s "$T/plans/$host.example.org.json" && -s "$T/plans/$host.example.org.txt" ]]
-    check "plan job: $host's plan published as JSON and text" $?
+    [[ -s "$T/plans/$host.example.org.json" ]] && head -1 "$T/plans/$host.example.org.txt" | grep -q "^Plan for host $host.example.org (from facts"
+    check "plan job: $host's plan published as JSON and text" $? "$(head -3 "$T/plans/$host.example.org.txt" 2>&1)"
 done
 python3 - "$T/plans/summary.json" <<'PY' >"$T/summary.log" 2>&1
 import json, sys
