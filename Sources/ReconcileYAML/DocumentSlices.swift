@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 
 /// Parses a large stream of many documents in slices, one per core, each cut just before a
 /// `---` line.
@@ -22,15 +23,16 @@ enum DocumentSlices {
         guard starts.count > 1 else { return nil }
         let ranges = zip(starts, starts.dropFirst() + [bytes.count]).map { $0..<$1 }
         let lineOffsets = lineCounts(bytes, before: starts)
-        let results = SliceResults(count: ranges.count)
+        let results = Mutex<[(documents: [YAMLDocument], errors: [YAMLError])?]>(Array(repeating: nil, count: ranges.count))
         DispatchQueue.concurrentPerform(iterations: ranges.count) { index in
             // Its own copy of the path: every mark holds one, and a string shared by all threads
             // would have its reference count fought over.
             let ownPath = String(decoding: Array(path.utf8), as: UTF8.self)
-            results.set(index, YAMLLoader.parse(bytes[ranges[index]], path: ownPath, limits: limits, lineOffset: lineOffsets[index]))
+            let parsed = YAMLLoader.parse(bytes[ranges[index]], path: ownPath, limits: limits, lineOffset: lineOffsets[index])
+            results.withLock { $0[index] = parsed }
         }
         var documents: [YAMLDocument] = []
-        for result in results.all {
+        for result in results.withLock({ $0 }) {
             guard let result, result.errors.isEmpty else { return nil }
             for document in result.documents {
                 documents.append(YAMLDocument(root: document.root, isEmpty: document.isEmpty, mark: document.mark, index: documents.count))
@@ -96,26 +98,4 @@ enum DocumentSlices {
         }
         return counts
     }
-}
-
-/// One result per slice, each written by one thread and read after all have finished.
-private final class SliceResults: @unchecked Sendable {
-    typealias Parsed = (documents: [YAMLDocument], errors: [YAMLError])
-    private let slots: UnsafeMutableBufferPointer<Parsed?>
-
-    init(count: Int) {
-        slots = .allocate(capacity: count)
-        slots.initialize(repeating: nil)
-    }
-
-    deinit {
-        slots.baseAddress?.deinitialize(count: slots.count)
-        slots.deallocate()
-    }
-
-    func set(_ index: Int, _ parsed: Parsed) {
-        slots[index] = parsed
-    }
-
-    var all: [Parsed?] { Array(slots) }
 }

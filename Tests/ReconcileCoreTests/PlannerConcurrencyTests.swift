@@ -54,31 +54,12 @@ import Testing
     }
 
     @Test func aDependentStillSeesItsInputChange() throws {
-        let stage = Stage()
-        try stage.directory.write("etc/systemd/system/app.service", SystemdUnitPlanTests.content)
-        try stage.directory.write("etc/app.conf", "old\n")
+        let stage = try SystemdUnitPlanTests.stageWithInput()
         let padding = (0..<Self.count).map { "kind: File\nname: pad\($0)\npath: /etc/pad/\($0)\ncontent: \"x\"" }
-        let loaded = loadManifest((padding.prefix(600) + ["""
-            kind: File
-            name: app-conf
-            path: /etc/app.conf
-            content: "new\\n"
-            ---
-            kind: SystemdUnit
-            name: app.service
-            content: \(String(reflecting: SystemdUnitPlanTests.content))
-            restartOn: [File/app-conf]
-            """] + padding.suffix(600)).joined(separator: "\n---\n"))
+        let loaded = loadManifest((padding.prefix(600) + [SystemdUnitPlanTests.unitWithInput] + padding.suffix(600)).joined(separator: "\n---\n"))
         #expect(!loaded.diagnostics.hasErrors, "\(rendered(loaded))")
         let planner = Planner(registry: Providers.registry, version: "test")
-        var facts = try planner.facts(loaded.resources, host: HostContext(files: stage.files, commands: RecordedRunner(
-            [["systemctl", "--root=\(stage.directory.path)", "is-enabled", "--", "app.service"]: CommandResult(status: 0, stdout: Data("enabled\n".utf8))])),
-            identity: HostIdentity(name: "h"))
-        facts.root = "/"
-        if case .object(var unit)? = facts.resources["SystemdUnit/app.service"] {
-            unit["activeState"] = .string("active")
-            facts.resources["SystemdUnit/app.service"] = .object(unit)
-        }
+        let facts = try SystemdUnitPlanTests.liveFacts(of: loaded, staged: stage)
         let plan = try planner.plan(loaded.resources, from: .file(facts, path: "facts.json"), root: HostRoot("/"), hostName: "h")
         let conf = try #require(plan.changes.first { $0.address.name == "app-conf" })
         let unit = try #require(plan.changes.first { $0.address.name == "app.service" })

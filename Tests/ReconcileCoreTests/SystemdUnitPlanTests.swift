@@ -96,22 +96,8 @@ import Testing
         #expect(plan.warnings.count == 1)
     }
 
-    @Test func restartCausedByAnInputIsQueuedBeforeThatInputChanges() throws {
-        let stage = Stage()
-        try stage.directory.write("etc/systemd/system/app.service", Self.content)
-        try stage.directory.write("etc/app.conf", "old\n")
-        let loaded = loadManifest("""
-            kind: File
-            name: app-conf
-            path: /etc/app.conf
-            content: "new\\n"
-            ---
-            kind: SystemdUnit
-            name: app.service
-            content: \(String(reflecting: Self.content))
-            restartOn: [File/app-conf]
-            """)
-        // Observations as a live host would give them, with the unit running.
+    /// Facts of a staged root as a live host would give them, with `app.service` enabled and running.
+    static func liveFacts(of loaded: LoadedManifests, staged stage: Stage) throws -> FactsDocument {
         let planner = Planner(registry: Providers.registry, version: "test")
         var facts = try planner.facts(loaded.resources, host: HostContext(files: stage.files, commands: RecordedRunner(
             [["systemctl", "--root=\(stage.directory.path)", "is-enabled", "--", "app.service"]: CommandResult(status: 0, stdout: Data("enabled\n".utf8))])),
@@ -121,6 +107,35 @@ import Testing
             unit["activeState"] = .string("active")
             facts.resources["SystemdUnit/app.service"] = .object(unit)
         }
+        return facts
+    }
+
+    /// A unit restarted when its input, `/etc/app.conf`, changes (from "old" to "new").
+    static let unitWithInput = """
+        kind: File
+        name: app-conf
+        path: /etc/app.conf
+        content: "new\\n"
+        ---
+        kind: SystemdUnit
+        name: app.service
+        content: \(String(reflecting: content))
+        restartOn: [File/app-conf]
+        """
+
+    /// The unit's file and its input's old content in place.
+    static func stageWithInput() throws -> Stage {
+        let stage = Stage()
+        try stage.directory.write("etc/systemd/system/app.service", content)
+        try stage.directory.write("etc/app.conf", "old\n")
+        return stage
+    }
+
+    @Test func restartCausedByAnInputIsQueuedBeforeThatInputChanges() throws {
+        let stage = try Self.stageWithInput()
+        let loaded = loadManifest(Self.unitWithInput)
+        let planner = Planner(registry: Providers.registry, version: "test")
+        let facts = try Self.liveFacts(of: loaded, staged: stage)
         let plan = try planner.plan(loaded.resources, from: .file(facts, path: "facts.json"), root: live, hostName: "h")
         #expect(plan.changes.map(\.triggers) == [[.restart(unit: "app.service")], []])
         #expect(plan.changes.map(\.action) == [.update, .update])
