@@ -45,19 +45,23 @@ enum DocumentSlices {
     /// libyaml also counts (NEL, LS, PS) rule slicing out; so do directives (`%YAML`, `%TAG`),
     /// which belong to the document after them.
     static func isSliceable(_ bytes: [UInt8]) -> Bool {
-        var atLineStart = true
-        for (offset, byte) in bytes.enumerated() {
-            switch byte {
-            case 0x0D: return false
-            case 0x25 where atLineStart: return false
-            case 0xC2 where offset + 1 < bytes.count && bytes[offset + 1] == 0x85: return false
-            case 0xE2 where offset + 2 < bytes.count && bytes[offset + 1] == 0x80 && (bytes[offset + 2] == 0xA8 || bytes[offset + 2] == 0xA9):
-                return false
-            default: break
+        bytes.withUnsafeBufferPointer { bytes in
+            let count = bytes.count
+            var offset = 0
+            while offset < count {
+                let byte = bytes[offset]
+                offset += 1
+                // Everything this looks for is 0x0D, 0x25, 0xC2 or 0xE2.
+                guard byte == 0x0D || byte == 0x25 || byte == 0xC2 || byte == 0xE2 else { continue }
+                if byte == 0x0D { return false }
+                if byte == 0x25 && (offset == 1 || bytes[offset - 2] == 0x0A) { return false }
+                if byte == 0xC2 && offset < count && bytes[offset] == 0x85 { return false }
+                if byte == 0xE2 && offset + 1 < count && bytes[offset] == 0x80 && (bytes[offset + 1] == 0xA8 || bytes[offset + 1] == 0xA9) {
+                    return false
+                }
             }
-            atLineStart = byte == 0x0A
+            return true
         }
-        return true
     }
 
     /// Offsets of up to `slices` starts: 0, then the first `---` line at or after each even share.
@@ -86,16 +90,18 @@ enum DocumentSlices {
 
     /// Line feeds before each offset (ascending).
     static func lineCounts(_ bytes: [UInt8], before offsets: [Int]) -> [Int] {
-        var counts: [Int] = []
-        var lines = 0
-        var position = 0
-        for offset in offsets {
-            while position < offset {
-                if bytes[position] == 0x0A { lines += 1 }
-                position += 1
+        bytes.withUnsafeBufferPointer { bytes in
+            var counts: [Int] = []
+            var lines = 0
+            var position = 0
+            for offset in offsets {
+                while position < offset {
+                    if bytes[position] == 0x0A { lines += 1 }
+                    position += 1
+                }
+                counts.append(lines)
             }
-            counts.append(lines)
+            return counts
         }
-        return counts
     }
 }

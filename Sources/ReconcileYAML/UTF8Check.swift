@@ -17,14 +17,26 @@ enum UTF8Check {
                 mark: Mark(file: path, line: 1, column: 1),
                 message: "file starts with a UTF-16 byte order mark: manifests must be UTF-8")
         }
-        var failure: (byte: UInt8, position: Position)?
-        _ = walk(bytes, upTo: bytes.count) { offset, position in
-            failure = (bytes[offset], position)
-        }
-        guard let failure else { return nil }
+        // Lines and columns are counted only when there is a problem to place.
+        guard let offset = firstInvalidOffset(bytes) else { return nil }
+        let position = walk(bytes, upTo: offset) { _, _ in }
         return YAMLError(
-            mark: Mark(file: path, line: failure.position.line, column: failure.position.column),
-            message: "invalid UTF-8 byte 0x\(hex(failure.byte)): manifests must be UTF-8")
+            mark: Mark(file: path, line: position.line, column: position.column),
+            message: "invalid UTF-8 byte 0x\(hex(bytes[offset])): manifests must be UTF-8")
+    }
+
+    /// Where the first ill-formed sequence starts; ASCII, most of any manifest, costs one comparison a byte.
+    static func firstInvalidOffset(_ bytes: [UInt8]) -> Int? {
+        var i = 0
+        while i < bytes.count {
+            if bytes[i] < 0x80 {
+                i += 1
+                continue
+            }
+            guard let width = sequenceWidth(bytes, at: i) else { return i }
+            i += width
+        }
+        return nil
     }
 
     /// Line and column (libyaml's convention) of a byte offset in valid

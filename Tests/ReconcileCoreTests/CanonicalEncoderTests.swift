@@ -40,6 +40,29 @@ import Testing
         #expect((object as? [String: Any])?.count == 10)
     }
 
+    /// Integers of the widths observations use are written without their generic description.
+    struct Integers: Encodable, CanonicalJSONWritable {
+        var int: Int?, int64: Int64?, int8: Int8?, uint32: UInt32?, uint64: UInt64?
+
+        func writeCanonicalJSON(to object: inout CanonicalJSONObject) {
+            object.add("int", int)
+            object.add("int64", int64)
+            object.add("int8", int8)
+            object.add("uint32", uint32)
+            object.add("uint64", uint64)
+        }
+    }
+
+    @Test(arguments: [
+        Integers(int: 0, int64: -1, int8: -128, uint32: 0, uint64: 9),
+        Integers(int: Int.min, int64: Int64.min, int8: 127, uint32: UInt32.max, uint64: UInt64.max),
+        Integers(int: Int.max, int64: Int64.max, int8: nil, uint32: 10, uint64: 1_000_000_007),
+        Integers(int: -10, int64: nil, int8: 0, uint32: nil, uint64: nil),
+    ])
+    func integersOfEveryWidth(_ value: Integers) throws {
+        try expectSameBytes(value)
+    }
+
     @Test func keysSortByTheirUTF8Bytes() throws {
         let keys = ["b", "a", "B", "", "é", "z", "漢", "🙂", "\u{FFFD}", "aa", "a a", "/etc/x", "/etc/x.d"]
         let map = Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($0.element, "v\($0.offset)") })

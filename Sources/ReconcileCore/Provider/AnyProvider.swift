@@ -105,9 +105,13 @@ private struct ProviderBox<P: ResourceProvider>: ErasedProvider {
 
     /// The registry routes resources by kind, so every spec here is `P.Spec`.
     private func typed(_ resources: [Resource]) -> [Declared<P.Spec>] {
-        resources.compactMap { resource in
-            (resource.spec as? P.Spec).map { Declared(meta: resource.meta, spec: $0) }
+        // A loop rather than compactMap's closure: generic code looks up type metadata per call.
+        var typed: [Declared<P.Spec>] = []
+        typed.reserveCapacity(resources.count)
+        for resource in resources {
+            if let spec = resource.spec as? P.Spec { typed.append(Declared(meta: resource.meta, spec: spec)) }
         }
+        return typed
     }
 }
 

@@ -88,6 +88,25 @@ public struct CanonicalJSONObject {
         bytes.append(contentsOf: String(value).utf8)
     }
 
+    // The widths observations use, without the generic description (most of an object's cost).
+    public mutating func add(_ key: String, _ value: UInt32?) { add(key, unsigned: value.map(UInt64.init)) }
+    public mutating func add(_ key: String, _ value: UInt64?) { add(key, unsigned: value) }
+    public mutating func add(_ key: String, _ value: Int64?) { add(key, signed: value) }
+    public mutating func add(_ key: String, _ value: Int?) { add(key, signed: value.map(Int64.init)) }
+
+    private mutating func add(_ key: String, unsigned value: UInt64?) {
+        guard let value else { return }
+        self.key(key)
+        Tree.writeDigits(value, to: &bytes)
+    }
+
+    private mutating func add(_ key: String, signed value: Int64?) {
+        guard let value else { return }
+        self.key(key)
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        Tree.writeDigits(value.magnitude, to: &bytes)
+    }
+
     fileprivate consuming func finished() -> [UInt8] {
         bytes.append(UInt8(ascii: "}"))
         return bytes

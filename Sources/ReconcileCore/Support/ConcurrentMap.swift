@@ -6,6 +6,8 @@ extension Array where Element: Sendable {
     /// read per file, a fingerprint per observation): the same results in the same order, and the
     /// same error as `map` would throw, the one of the first element that failed. Unlike `map`,
     /// elements after a failing one are still transformed, so the work must have no side effects.
+    /// Inlinable so callers get it specialized: generic, it looked up type metadata per element.
+    @inlinable
     public func concurrentMap<Mapped: Sendable, Failure: Error>(
         minimumCount: Int = 512, _ transform: @Sendable (Element) throws(Failure) -> Mapped
     ) throws(Failure) -> [Mapped] {
@@ -30,10 +32,15 @@ extension Array where Element: Sendable {
 }
 
 /// Hands out the next unclaimed index range, atomically.
-private final class ClaimCounter: Sendable {
+@usableFromInline
+final class ClaimCounter: Sendable {
     private let next = Atomic<Int>(0)
 
+    @usableFromInline
+    init() {}
+
     /// The first index of a range of `count` elements no other worker has.
+    @usableFromInline
     func claim(_ count: Int) -> Int {
         next.wrappingAdd(count, ordering: .relaxed).oldValue
     }
@@ -41,23 +48,29 @@ private final class ClaimCounter: Sendable {
 
 /// One slot per element, each written by exactly one worker and read only after all have
 /// finished (`concurrentPerform` returns then), so no lock is needed.
-private final class ResultSlots<Value: Sendable, Failure: Error>: @unchecked Sendable {
-    private let slots: UnsafeMutableBufferPointer<Result<Value, Failure>?>
+@usableFromInline
+final class ResultSlots<Value: Sendable, Failure: Error>: @unchecked Sendable {
+    @usableFromInline
+    let slots: UnsafeMutableBufferPointer<Result<Value, Failure>?>
 
+    @inlinable
     init(count: Int) {
         slots = .allocate(capacity: count)
         slots.initialize(repeating: nil)
     }
 
+    @inlinable
     deinit {
         slots.baseAddress?.deinitialize(count: slots.count)
         slots.deallocate()
     }
 
+    @inlinable
     func set(_ index: Int, _ result: Result<Value, Failure>) {
         slots[index] = result
     }
 
+    @inlinable
     func values() throws(Failure) -> [Value] {
         var values: [Value] = []
         values.reserveCapacity(slots.count)
