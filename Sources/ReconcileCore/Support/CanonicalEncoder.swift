@@ -189,9 +189,14 @@ private enum Tree {
         var text = text
         text.withUTF8 { bytes in
             var start = 0
-            for (index, byte) in bytes.enumerated() where byte < 0x20 || byte == quote || byte == backslash {
-                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
-                start = index + 1
+            var index = 0
+            let count = bytes.count
+            while index < count {
+                let byte = bytes[index]
+                index += 1
+                guard byte < 0x20 || byte == quote || byte == backslash else { continue }
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<(index - 1)]))
+                start = index
                 output.append(backslash)
                 switch byte {
                 case quote, backslash: output.append(byte)
