@@ -21,7 +21,11 @@ while [ $# -gt 0 ]; do
         *) echo "unknown option $1" >&2; exit 1 ;;
     esac
 done
-if [ "$build" = 1 ]; then (cd "$repo" && swift build -c release --product reconcile >/dev/null); fi
+if [ "$build" = 1 ]; then
+    log="$(mktemp)"
+    (cd "$repo" && swift build -c release --product reconcile > "$log" 2>&1) || { cat "$log" >&2; echo "release build failed" >&2; exit 1; }
+    rm -f "$log"
+fi
 R="$repo/.build/release/reconcile"
 work="$bench/work/fleet"
 rm -rf "$work"; mkdir -p "$work/facts" "$bench/results"

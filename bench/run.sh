@@ -43,7 +43,10 @@ if [ "$do_ansible" = 1 ] && [ ! -x "$venv/bin/ansible-playbook" ]; then "$venv/b
 [ "$do_puppet" = 0 ] || command -v puppet >/dev/null || { echo "puppet missing (apt-get install puppet) or use --no-puppet" >&2; exit 1; }
 command -v strace >/dev/null || { echo "strace missing (apt-get install strace)" >&2; exit 1; }
 
-if [ "$do_build" = 1 ]; then (cd "$repo" && swift build -c release --product reconcile >/dev/null); fi
+# SwiftPM prints compile errors on standard output: keep it, and show it when the build fails.
+if [ "$do_build" = 1 ]; then
+    (cd "$repo" && swift build -c release --product reconcile > "$work/build.log" 2>&1) || { cat "$work/build.log" >&2; echo "release build failed" >&2; exit 1; }
+fi
 R="$repo/.build/release/reconcile"
 
 csv="$results/results.csv"; procs="$results/processes.csv"

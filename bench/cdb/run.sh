@@ -14,7 +14,7 @@ mkdir -p "$work"
 command -v cdb >/dev/null || { echo "tinycdb's cdb is not installed (apt-get install tinycdb)" >&2; exit 1; }
 
 echo "== building cdb-bench (release)"
-(cd "$root" && swift build -c release --product cdb-bench >/dev/null)
+(cd "$root" && swift build -c release --product cdb-bench > "$work/build.log" 2>&1) || { cat "$work/build.log" >&2; echo "release build failed" >&2; exit 1; }
 bench="$(cd "$root" && swift build -c release --show-bin-path)/cdb-bench"
 
 map="$work/map-$entries.txt"
