@@ -69,42 +69,39 @@ public struct CanonicalJSONObject {
         bytes.append(UInt8(ascii: ":"))
     }
 
-    public mutating func add(_ key: String, _ value: String?) {
+    /// Nil values are left out, as JSONEncoder leaves out nil optionals.
+    private mutating func add<Value>(_ key: String, _ value: Value?, write: (Value, inout [UInt8]) -> Void) {
         guard let value else { return }
         self.key(key)
-        Tree.writeString(value, to: &bytes)
+        write(value, &bytes)
+    }
+
+    public mutating func add(_ key: String, _ value: String?) {
+        add(key, value) { Tree.writeString($0, to: &$1) }
     }
 
     public mutating func add(_ key: String, _ value: Bool?) {
-        guard let value else { return }
-        self.key(key)
-        Tree.bool(value).write(to: &bytes)
+        add(key, value) { Tree.bool($0).write(to: &$1) }
     }
 
+    /// Integers of any width as JSONEncoder writes them: their description.
     public mutating func add<Number: FixedWidthInteger>(_ key: String, _ value: Number?) {
-        guard let value else { return }
-        self.key(key)
-        // Integers of any width as JSONEncoder writes them: their description.
-        bytes.append(contentsOf: String(value).utf8)
+        add(key, value) { $1.append(contentsOf: String($0).utf8) }
     }
 
     // The widths observations use, without the generic description (most of an object's cost).
-    public mutating func add(_ key: String, _ value: UInt32?) { add(key, unsigned: value.map(UInt64.init)) }
-    public mutating func add(_ key: String, _ value: UInt64?) { add(key, unsigned: value) }
-    public mutating func add(_ key: String, _ value: Int64?) { add(key, signed: value) }
-    public mutating func add(_ key: String, _ value: Int?) { add(key, signed: value.map(Int64.init)) }
+    public mutating func add(_ key: String, _ value: UInt32?) { add(key, value.map(UInt64.init)) }
+    public mutating func add(_ key: String, _ value: Int?) { add(key, value.map(Int64.init)) }
 
-    private mutating func add(_ key: String, unsigned value: UInt64?) {
-        guard let value else { return }
-        self.key(key)
-        Tree.writeDigits(value, to: &bytes)
+    public mutating func add(_ key: String, _ value: UInt64?) {
+        add(key, value) { Tree.writeDigits($0, to: &$1) }
     }
 
-    private mutating func add(_ key: String, signed value: Int64?) {
-        guard let value else { return }
-        self.key(key)
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        Tree.writeDigits(value.magnitude, to: &bytes)
+    public mutating func add(_ key: String, _ value: Int64?) {
+        add(key, value) { number, bytes in
+            if number < 0 { bytes.append(UInt8(ascii: "-")) }
+            Tree.writeDigits(number.magnitude, to: &bytes)
+        }
     }
 
     fileprivate consuming func finished() -> [UInt8] {
