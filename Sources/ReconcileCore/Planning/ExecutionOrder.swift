@@ -3,7 +3,7 @@
 public enum ExecutionOrder {
     public static func sort(_ resources: [Resource]) -> [Resource] {
         // Nothing depends on anything (thousands of plain files): manifest order, first of each address.
-        if resources.allSatisfy({ $0.meta.dependsOn.isEmpty && $0.spec.implicitDependencies.isEmpty }) {
+        if !resources.contains(where: \.hasDependencies) {
             var seen = Set<ResourceAddress>()
             return resources.filter { seen.insert($0.address).inserted }
         }

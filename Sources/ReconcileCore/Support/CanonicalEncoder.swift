@@ -94,14 +94,11 @@ public struct CanonicalJSONObject {
     public mutating func add(_ key: String, _ value: Int?) { add(key, value.map(Int64.init)) }
 
     public mutating func add(_ key: String, _ value: UInt64?) {
-        add(key, value) { Tree.writeDigits($0, to: &$1) }
+        add(key, value) { Tree.unsigned($0).write(to: &$1) }
     }
 
     public mutating func add(_ key: String, _ value: Int64?) {
-        add(key, value) { number, bytes in
-            if number < 0 { bytes.append(UInt8(ascii: "-")) }
-            Tree.writeDigits(number.magnitude, to: &bytes)
-        }
+        add(key, value) { Tree.signed($0).write(to: &$1) }
     }
 
     fileprivate consuming func finished() -> [UInt8] {
