@@ -349,4 +349,6 @@ import Testing
 }
 
 /// A spec for hand-built changes.
-struct GitLabRunnerSpecStub: ResourceSpec {}
+struct GitLabRunnerSpecStub: ResourceSpec {
+    func problems(name: String, state: ResourceState) -> [String] { [] }
+}

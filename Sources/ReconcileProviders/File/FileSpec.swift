@@ -25,32 +25,11 @@ extension FileSpec {
 
     static func readAbsolutePath(_ reader: ObjectReader, key: String = "path", required: Bool = true) -> String? {
         guard let path = reader.string(key, required: required) else { return nil }
-        guard path.hasPrefix("/"), !hasParentComponent(path) else {
-            reader.error(key, "must be an absolute path without \"..\", found \"\(path)\"")
+        if let problem = HostPath.problem(path) {
+            reader.error(key, "\(problem), found \(TerminalText.quoted(path))")
             return nil
         }
         return path
-    }
-
-    /// Whether a component is "..". ASCII paths (all of them in practice) are checked byte by byte,
-    /// which was most of decoding a File; others by Characters as before, since there a combining
-    /// mark after "/" joins it into one Character that does not split.
-    static func hasParentComponent(_ path: String) -> Bool {
-        guard path.utf8.allSatisfy({ $0 < 0x80 }) else { return path.split(separator: "/").contains("..") }
-        var dots = 0
-        var onlyDots = true
-        for byte in path.utf8 {
-            if byte == UInt8(ascii: "/") {
-                if onlyDots && dots == 2 { return true }
-                dots = 0
-                onlyDots = true
-            } else if byte == UInt8(ascii: ".") {
-                dots += 1
-            } else {
-                onlyDots = false
-            }
-        }
-        return onlyDots && dots == 2
     }
 
     static func decode(_ reader: ObjectReader, context: DecodeContext) -> FileSpec? {
@@ -77,5 +56,17 @@ extension FileSpec {
         }
         guard let path else { return nil }
         return FileSpec(path: path, content: content, mode: mode, owner: owner, group: group)
+    }
+}
+
+extension FileSpec {
+    public func problems(name: String, state: ResourceState) -> [String] {
+        var problems = SpecProblems()
+        problems.path("path", path)
+        problems.mode("mode", mode)
+        problems.account("owner", owner)
+        problems.account("group", group)
+        problems.check(state == .absent || content != nil, "content", "a present File needs content")
+        return problems.items
     }
 }

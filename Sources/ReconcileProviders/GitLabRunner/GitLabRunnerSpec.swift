@@ -216,3 +216,30 @@ extension GitLabRunnerSpec {
         }
     }
 }
+
+extension GitLabRunnerSpec {
+    public func problems(name: String, state: ResourceState) -> [String] {
+        var problems = SpecProblems()
+        problems.check(self.name == name && RunnerUnits.isValidName(name), "name", "\(TerminalText.quoted(self.name)) is not this resource's name")
+        let unitPaths = ["home": home, "config": config, "executable": executable, "hostCacheDir": hostCacheDir]
+        problems.paths(unitPaths.merging(["buildsDir": buildsDir, "cacheDir": cacheDir, "scriptsDir": scriptsDir]) { first, _ in first })
+        for (key, path) in unitPaths.sorted(by: { $0.key < $1.key }) {
+            problems.check(
+                path.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._/+-".contains($0)) }), key,
+                "may hold only letters, digits and . _ / + -")
+        }
+        problems.check(hostCacheDir != "/" && hostCacheDir != home, "hostCacheDir", "must be a folder of its own")
+        if case .file(let path)? = token { problems.path("token.file", path) }
+        problems.check(state == .absent || (url != nil && token != nil), "token", "a present runner needs url and token")
+        problems.account("user", user)
+        problems.account("group", group)
+        problems.check((1...1000).contains(concurrency), "concurrency", "must be 1-1000")
+        problems.check(purgeCacheAfter >= 60, "purgeCacheAfter", "must be at least 60 seconds")
+        problems.check(!purgeSchedule.isEmpty && !purgeSchedule.contains("\n"), "purgeSchedule", "not a calendar expression")
+        problems.check(
+            service.hasSuffix(".service") && RunnerUnits.isValidName(String(service.dropLast(".service".count))), "service",
+            "not a service unit name")
+        problems.check(!podmanArgs.contains { $0.contains("\n") }, "podmanArgs", "an argument cannot hold a line break")
+        return problems.items
+    }
+}
