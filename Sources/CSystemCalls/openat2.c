@@ -1,6 +1,8 @@
+#define _GNU_SOURCE
 #include "CSystemCalls.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/openat2.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -11,6 +13,8 @@ const unsigned long long RECONCILE_RESOLVE_NO_MAGICLINKS = RESOLVE_NO_MAGICLINKS
 const unsigned long long RECONCILE_RESOLVE_NO_SYMLINKS = RESOLVE_NO_SYMLINKS;
 const unsigned long long RECONCILE_RESOLVE_BENEATH = RESOLVE_BENEATH;
 const unsigned long long RECONCILE_RESOLVE_IN_ROOT = RESOLVE_IN_ROOT;
+const int RECONCILE_O_PATH = O_PATH;
+const int RECONCILE_AT_EMPTY_PATH = AT_EMPTY_PATH;
 
 int reconcile_openat2(int dirfd, const char *path, unsigned long long flags, unsigned long long mode,
                       unsigned long long resolve) {

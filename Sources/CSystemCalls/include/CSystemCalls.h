@@ -12,4 +12,8 @@ extern const unsigned long long RECONCILE_RESOLVE_NO_SYMLINKS;
 extern const unsigned long long RECONCILE_RESOLVE_BENEATH;
 extern const unsigned long long RECONCILE_RESOLVE_IN_ROOT;
 
+/// Linux-only flags glibc shows only under _GNU_SOURCE, which Swift's Glibc module does not set.
+extern const int RECONCILE_O_PATH;
+extern const int RECONCILE_AT_EMPTY_PATH;
+
 #endif

@@ -200,6 +200,7 @@ public struct Executor: Sendable {
     }
 
     private func writeFile(_ write: WriteFileStep, applyID: String) throws {
+        let content = try self.content(of: write)
         let existing = try files.status(write.path)
         if let existing, existing.type == .directory {
             throw ReconcileError.notAllowed("\(root.resolve(write.path)) is a directory; refusing to replace it with a file")
@@ -214,8 +215,22 @@ public struct Executor: Sendable {
         }
         let mode = write.mode ?? existing?.mode ?? 0o644
         try files.writeAtomically(
-            write.path, content: write.content, mode: mode,
+            write.path, content: content, mode: mode,
             uid: try write.owner.map(Self.uid), gid: try write.group.map(Self.gid))
+    }
+
+    /// Sensitive content is read now (from the host when the plan names where), and written only
+    /// if it is what the plan promised: the plan never held it, so its hash is the promise.
+    private func content(of write: WriteFileStep) throws -> Data {
+        guard write.sensitive else { return write.content }
+        let content = try write.contentFrom.map { try $0.content(environment: environment, files: files) } ?? write.content
+        guard let promised = write.contentSHA256, Fingerprint.sha256(content) == promised else {
+            let hint = write.contentFrom.map { "\($0) changed since the plan was made; plan again" }
+                ?? "its content was written inline in the manifest, and saved plans never carry sensitive content: "
+                + "apply from the manifests, or use content: {file: …} or {env: …}"
+            throw ReconcileError.notAllowed("\(write.path): the sensitive content is not the one planned (\(hint)); nothing was written")
+        }
+        return content
     }
 
     /// Keeps what a write or removal replaces, under `backups/<apply>/<host path>`.

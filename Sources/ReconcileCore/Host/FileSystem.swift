@@ -1,3 +1,4 @@
+import CSystemCalls
 import Foundation
 
 /// What a probe needs to know about a path.
@@ -82,7 +83,8 @@ public enum Accounts {
     }
 }
 
-/// The real file system, under a root.
+/// The real file system, under a root. Every path is reached through `RootWalk`: from the
+/// root folder, component by component, never through a link a user could have planted.
 public struct LocalFileSystem: HostFileSystem {
     public let root: HostRoot
 
@@ -90,13 +92,25 @@ public struct LocalFileSystem: HostFileSystem {
         self.root = root
     }
 
+    private var walk: RootWalk { RootWalk(root: root) }
+
     public func status(_ path: String) throws -> FileStatus? {
-        let resolved = root.resolve(path)
-        var info = stat()
-        guard lstat(resolved, &info) == 0 else {
-            if errno == ENOENT || errno == ENOTDIR { return nil }
-            throw ReconcileError.io(path: resolved, operation: "stat", errno: errno)
+        if try RootWalk.components(of: path).isEmpty {
+            var info = stat()
+            guard stat(root.path, &info) == 0 else { throw ReconcileError.io(path: root.path, operation: "stat", errno: errno) }
+            return Self.status(info)
         }
+        let (outcome, name) = try walk.parent(of: path)
+        guard case .found(let folder) = outcome else { return nil }
+        var info = stat()
+        guard fstatat(folder.descriptor, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else {
+            if errno == ENOENT || errno == ENOTDIR { return nil }
+            throw ReconcileError.io(path: folder.describe(name), operation: "stat", errno: errno)
+        }
+        return Self.status(info)
+    }
+
+    static func status(_ info: stat) -> FileStatus {
         let type: FileStatus.FileType
         switch info.st_mode & S_IFMT {
         case S_IFREG: type = .file
@@ -120,9 +134,9 @@ public struct LocalFileSystem: HostFileSystem {
     }
 
     private func read(_ path: String, expectedSize: Int?) throws -> Data {
-        let resolved = root.resolve(path)
-        let descriptor = open(resolved, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-        guard descriptor >= 0 else { throw ReconcileError.io(path: resolved, operation: "open", errno: errno) }
+        let (folder, name) = try walk.existingParent(of: path)
+        let descriptor = openat(folder.descriptor, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+        guard descriptor >= 0 else { throw ReconcileError.io(path: folder.describe(name), operation: "open", errno: errno) }
         defer { close(descriptor) }
         let expected = expectedSize ?? {
             var info = stat()
@@ -138,7 +152,7 @@ public struct LocalFileSystem: HostFileSystem {
             }
             if count < 0 {
                 if errno == EINTR { continue }
-                throw ReconcileError.io(path: resolved, operation: "read", errno: errno)
+                throw ReconcileError.io(path: folder.describe(name), operation: "read", errno: errno)
             }
             if count == 0 { break }
             filled += count
@@ -166,76 +180,89 @@ public struct LocalFileSystem: HostFileSystem {
         }, verify: { _ in })
     }
 
+    /// The temp file is made in the folder the walk opened (never by a path a user could
+    /// redirect meanwhile), and `verify` reads it through the process's own descriptor.
     public func writeAtomically(
         _ path: String, mode: UInt32, uid: UInt32?, gid: UInt32?,
         produce: (Int32) throws -> Void, verify: (String) throws -> Void
     ) throws {
-        let resolved = root.resolve(path)
-        let directory = (resolved as NSString).deletingLastPathComponent
-        let base = (resolved as NSString).lastPathComponent
-        var template = Array("\(directory)/.\(base).reconcile-XXXXXX".utf8CString)
-        let descriptor = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.map { mkstemp($0) } ?? -1 }
-        guard descriptor >= 0 else { throw ReconcileError.io(path: resolved, operation: "create temp file for", errno: errno) }
-        let temporary = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let (folder, name) = try walk.existingParent(of: path)
+        let (descriptor, temporary) = try Self.createTemporary(in: folder, for: name)
         var committed = false
         defer {
-            if !committed { unlink(temporary) }
+            if !committed { unlinkat(folder.descriptor, temporary, 0) }
         }
-        do {
-            defer { close(descriptor) }
-            try produce(descriptor)
-            if uid != nil || gid != nil {
-                // -1 (UInt32.max) leaves that id unchanged.
-                guard fchown(descriptor, uid ?? UInt32.max, gid ?? UInt32.max) == 0 else {
-                    throw ReconcileError.io(path: temporary, operation: "chown", errno: errno)
-                }
+        defer { close(descriptor) }
+        try produce(descriptor)
+        if uid != nil || gid != nil {
+            // -1 (UInt32.max) leaves that id unchanged.
+            guard fchown(descriptor, uid ?? UInt32.max, gid ?? UInt32.max) == 0 else {
+                throw ReconcileError.io(path: folder.describe(temporary), operation: "chown", errno: errno)
             }
-            // After chown, which may clear set-id bits.
-            guard fchmod(descriptor, mode_t(mode)) == 0 else { throw ReconcileError.io(path: temporary, operation: "chmod", errno: errno) }
-            guard fsync(descriptor) == 0 else { throw ReconcileError.io(path: temporary, operation: "fsync", errno: errno) }
         }
-        try verify(temporary)
-        guard rename(temporary, resolved) == 0 else { throw ReconcileError.io(path: resolved, operation: "rename onto", errno: errno) }
+        // After chown, which may clear set-id bits.
+        guard fchmod(descriptor, mode_t(mode)) == 0 else {
+            throw ReconcileError.io(path: folder.describe(temporary), operation: "chmod", errno: errno)
+        }
+        guard fsync(descriptor) == 0 else { throw ReconcileError.io(path: folder.describe(temporary), operation: "fsync", errno: errno) }
+        try verify("/proc/self/fd/\(descriptor)")
+        guard renameat(folder.descriptor, temporary, folder.descriptor, name) == 0 else {
+            throw ReconcileError.io(path: folder.describe(name), operation: "rename onto", errno: errno)
+        }
         committed = true
-        try syncDirectory(directory)
+        guard fsync(folder.descriptor) == 0 else { throw ReconcileError.io(path: folder.path, operation: "fsync", errno: errno) }
     }
 
+    /// `.NAME.reconcile-XXXXXX` beside the target, created exclusively (never an existing file or link).
+    static func createTemporary(in folder: OpenDirectory, for name: String) throws -> (Int32, String) {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        for _ in 0..<100 {
+            let suffix = String((0..<6).map { _ in alphabet[Int.random(in: 0..<alphabet.count)] })
+            let temporary = ".\(name).reconcile-\(suffix)"
+            let descriptor = openat(folder.descriptor, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+            if descriptor >= 0 { return (descriptor, temporary) }
+            guard errno == EEXIST else {
+                throw ReconcileError.io(path: folder.describe(temporary), operation: "create temp file", errno: errno)
+            }
+        }
+        throw ReconcileError.io(path: folder.describe(name), operation: "create temp file for", errno: EEXIST)
+    }
+
+    /// On the object itself, never through a link: a link at `path` is refused.
     public func setAttributes(_ path: String, mode: UInt32?, uid: UInt32?, gid: UInt32?) throws {
-        let resolved = root.resolve(path)
+        let (folder, name) = try walk.existingParent(of: path)
+        let descriptor = openat(folder.descriptor, name, RECONCILE_O_PATH | O_NOFOLLOW | O_CLOEXEC)
+        guard descriptor >= 0 else { throw ReconcileError.io(path: folder.describe(name), operation: "open", errno: errno) }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw ReconcileError.io(path: folder.describe(name), operation: "stat", errno: errno) }
+        guard info.st_mode & S_IFMT != S_IFLNK else {
+            throw ReconcileError.notAllowed("\(folder.describe(name)) is a symbolic link; refusing to change its target's owner or mode")
+        }
         if uid != nil || gid != nil {
-            guard lchown(resolved, uid ?? UInt32.max, gid ?? UInt32.max) == 0 else {
-                throw ReconcileError.io(path: resolved, operation: "chown", errno: errno)
+            guard fchownat(descriptor, "", uid ?? UInt32.max, gid ?? UInt32.max, RECONCILE_AT_EMPTY_PATH) == 0 else {
+                throw ReconcileError.io(path: folder.describe(name), operation: "chown", errno: errno)
             }
         }
         if let mode {
-            guard chmod(resolved, mode_t(mode)) == 0 else { throw ReconcileError.io(path: resolved, operation: "chmod", errno: errno) }
+            // An O_PATH descriptor takes no fchmod; its /proc link names exactly the inode opened.
+            guard chmod("/proc/self/fd/\(descriptor)", mode_t(mode)) == 0 else {
+                throw ReconcileError.io(path: folder.describe(name), operation: "chmod", errno: errno)
+            }
         }
     }
 
     public func remove(_ path: String) throws {
-        let resolved = root.resolve(path)
-        guard unlink(resolved) == 0 || errno == ENOENT else {
-            throw ReconcileError.io(path: resolved, operation: "remove", errno: errno)
+        let (outcome, name) = try walk.parent(of: path)
+        guard case .found(let folder) = outcome else { return }
+        guard unlinkat(folder.descriptor, name, 0) == 0 || errno == ENOENT else {
+            throw ReconcileError.io(path: folder.describe(name), operation: "remove", errno: errno)
         }
-        try syncDirectory((resolved as NSString).deletingLastPathComponent)
+        guard fsync(folder.descriptor) == 0 else { throw ReconcileError.io(path: folder.path, operation: "fsync", errno: errno) }
     }
 
     public func createDirectories(_ path: String, mode: UInt32) throws {
-        let resolved = root.resolve(path)
-        var current = ""
-        for component in resolved.split(separator: "/") {
-            current += "/\(component)"
-            if mkdir(current, mode_t(mode)) != 0 && errno != EEXIST {
-                throw ReconcileError.io(path: current, operation: "create directory", errno: errno)
-            }
-        }
-    }
-
-    private func syncDirectory(_ directory: String) throws {
-        let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw ReconcileError.io(path: directory, operation: "open directory", errno: errno) }
-        defer { close(descriptor) }
-        guard fsync(descriptor) == 0 else { throw ReconcileError.io(path: directory, operation: "fsync", errno: errno) }
+        _ = try walk.directory(path, creatingWithMode: mode)
     }
 }
 

@@ -12,8 +12,13 @@ public struct FileObservation: Codable, Sendable, Equatable {
     public var group: String?
     public var size: Int64?
     public var sha256: String?
-    /// The text itself when small and UTF-8, so plans from a facts file can still show diffs.
+    /// The text itself when small and UTF-8, so plans from a facts file can still show diffs;
+    /// never for sensitive files.
     public var text: String?
+    /// For content read from the host (`content: {file: …}`): the sha256 found there, or why
+    /// it could not be read. Never the content itself.
+    public var sourceSHA256: String?
+    public var sourceProblem: String?
 
     public static let missing = FileObservation(exists: false)
     /// Larger files are compared by hash only.
@@ -35,8 +40,8 @@ public struct FileObservation: Codable, Sendable, Equatable {
         self.text = text
     }
 
-    /// A stat and, for regular files, one read.
-    public static func probe(_ path: String, files: any HostFileSystem) throws -> FileObservation {
+    /// A stat and, for regular files, one read; a sensitive file's text is not kept.
+    public static func probe(_ path: String, files: any HostFileSystem, sensitive: Bool = false) throws -> FileObservation {
         guard let status = try files.status(path) else { return .missing }
         var observation = FileObservation(
             exists: true, type: status.type, mode: status.mode, uid: status.uid, owner: Accounts.userName(status.uid),
@@ -44,7 +49,7 @@ public struct FileObservation: Codable, Sendable, Equatable {
         if status.type == .file {
             let content = try files.read(path, sizeHint: Int(status.size))
             observation.sha256 = Fingerprint.sha256(content)
-            if content.count <= textLimit, let text = String(validatingUTF8Data: content) {
+            if !sensitive, content.count <= textLimit, let text = String(validatingUTF8Data: content) {
                 observation.text = text
             }
         }
@@ -64,6 +69,8 @@ extension FileObservation: CanonicalJSONWritable {
         object.add("owner", owner)
         object.add("sha256", sha256)
         object.add("size", size)
+        object.add("sourceProblem", sourceProblem)
+        object.add("sourceSHA256", sourceSHA256)
         object.add("text", text)
         object.add("type", type?.rawValue)
         object.add("uid", uid)

@@ -1,17 +1,71 @@
 import Foundation
 import ReconcileCore
 
-/// `kind: File`: a file's content (inline or from a `source:` file beside the manifest) and attributes.
+/// `kind: File`: a file's content (inline, from a `source:` file beside the manifest, or read on
+/// the host when applied) and attributes.
 public struct FileSpec: ResourceSpec {
     public var path: String
+    /// Inline or `source:` content; nil for content read on the host, and in a saved plan's
+    /// copy of a sensitive spec (which records `contentSHA256` instead).
     public var content: Data?
     public var mode: UInt32?
     public var owner: String?
     public var group: String?
+    /// Content kept out of facts, plans, diffs, logs and backups.
+    public var sensitive = false
+    /// `content: {file: …}` / `{env: …}`: read on the host when planned and applied; always sensitive.
+    public var contentFrom: SecretReference?
+    /// A sensitive inline content's hash, as saved plans record it.
+    public var contentSHA256: String?
+
+    public init(
+        path: String, content: Data?, mode: UInt32? = nil, owner: String? = nil, group: String? = nil, sensitive: Bool = false,
+        contentFrom: SecretReference? = nil
+    ) {
+        self.path = path
+        self.content = content
+        self.mode = mode
+        self.owner = owner
+        self.group = group
+        self.sensitive = sensitive || contentFrom != nil
+        self.contentFrom = contentFrom
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case path, content, mode, owner, group, sensitive, contentFrom, contentSHA256
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        path = try container.decode(String.self, forKey: .path)
+        content = try container.decodeIfPresent(Data.self, forKey: .content)
+        mode = try container.decodeIfPresent(UInt32.self, forKey: .mode)
+        owner = try container.decodeIfPresent(String.self, forKey: .owner)
+        group = try container.decodeIfPresent(String.self, forKey: .group)
+        sensitive = try container.decodeIfPresent(Bool.self, forKey: .sensitive) ?? false
+        contentFrom = try container.decodeIfPresent(SecretReference.self, forKey: .contentFrom)
+        contentSHA256 = try container.decodeIfPresent(String.self, forKey: .contentSHA256)
+    }
+
+    /// A sensitive spec is written with its content's hash only: plans carry no secret.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(path, forKey: .path)
+        try container.encodeIfPresent(mode, forKey: .mode)
+        try container.encodeIfPresent(owner, forKey: .owner)
+        try container.encodeIfPresent(group, forKey: .group)
+        guard sensitive else {
+            try container.encodeIfPresent(content, forKey: .content)
+            return
+        }
+        try container.encode(true, forKey: .sensitive)
+        try container.encodeIfPresent(contentFrom, forKey: .contentFrom)
+        try container.encodeIfPresent(content.map(Fingerprint.sha256) ?? contentSHA256, forKey: .contentSHA256)
+    }
 }
 
 extension FileSpec {
-    static let keys = ["path", "content", "source", "mode", "owner", "group"]
+    static let keys = ["path", "content", "source", "mode", "owner", "group", "sensitive"]
 
     /// Shared by kinds that take file attributes.
     static func readMode(_ reader: ObjectReader) -> UInt32? {
@@ -37,9 +91,13 @@ extension FileSpec {
         let mode = readMode(reader)
         let owner = reader.string("owner")
         let group = reader.string("group")
+        let sensitive = reader.bool("sensitive") ?? false
         var content: Data?
+        var contentFrom: SecretReference?
         if context.state == .present {
             switch reader.exclusive(["content", "source"], required: true) {
+            case "content" where reader.value("content")?.mapping != nil:
+                contentFrom = SecretReferenceReader.read(reader, "content")
             case "content":
                 content = reader.string("content").map { Data($0.utf8) }
             case "source":
@@ -55,7 +113,8 @@ extension FileSpec {
             }
         }
         guard let path else { return nil }
-        return FileSpec(path: path, content: content, mode: mode, owner: owner, group: group)
+        return FileSpec(
+            path: path, content: content, mode: mode, owner: owner, group: group, sensitive: sensitive, contentFrom: contentFrom)
     }
 }
 
@@ -66,7 +125,12 @@ extension FileSpec {
         problems.mode("mode", mode)
         problems.account("owner", owner)
         problems.account("group", group)
-        problems.check(state == .absent || content != nil, "content", "a present File needs content")
+        problems.check(state == .absent || content != nil || contentFrom != nil || contentSHA256 != nil, "content", "a present File needs content")
+        problems.check(
+            state == .absent || content != nil || contentFrom != nil || contentSHA256 == nil, "content",
+            "sensitive content written inline in the manifest is never kept in saved plans: apply from the manifests, "
+                + "or put the secret on the host and use content: {file: …} or {env: …}")
+        if case .file(let source)? = contentFrom { problems.path("content.file", source) }
         return problems.items
     }
 }

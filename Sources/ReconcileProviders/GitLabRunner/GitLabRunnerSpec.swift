@@ -45,7 +45,6 @@ extension GitLabRunnerSpec {
         "hostCacheDir", "concurrency", "podmanArgs", "setupCommands", "purgeCacheAfter", "purgeSchedule", "scriptsDir",
         "config", "service", "executable",
     ]
-    static let tokenKeys = ["env", "file"]
     static let defaultPurgeAge = 30 * 86400
 
     static func decode(_ reader: ObjectReader, context: DecodeContext) -> GitLabRunnerSpec? {
@@ -117,24 +116,7 @@ extension GitLabRunnerSpec {
             reader.error("token", "write where the token is, not the token: {env: RUNNER_TOKEN} or {file: /etc/reconcile/secrets/runner}")
             return nil
         }
-        guard let token = reader.object("token", knownKeys: tokenKeys) else {
-            reader.error("token", "expected {env: NAME} or {file: PATH}")
-            return nil
-        }
-        switch token.exclusive(tokenKeys, required: true) {
-        case "env":
-            guard let name = token.string("env") else { return nil }
-            guard let first = name.first, first == "_" || first.isLetter,
-                  name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
-                token.error("env", "\"\(name)\" is not an environment variable name")
-                return nil
-            }
-            return .environment(name)
-        case "file":
-            return FileSpec.readAbsolutePath(token, key: "file").map(SecretReference.file)
-        default:
-            return nil
-        }
+        return SecretReferenceReader.read(reader, "token")
     }
 
     private static func readAccount(_ reader: ObjectReader, _ key: String) -> String? {
