@@ -175,7 +175,8 @@ struct ForegroundCapture {
         }
         var status = stat()
         if lstat(units.proxy, &status) == 0, status.st_mode & S_IFMT == S_IFSOCK {
-            unlink(units.proxy)
+            // Removed through the root walk: the proxy's folder may hold links a user planted.
+            try? LocalFileSystem().remove(units.proxy)
         }
         return failed
     }

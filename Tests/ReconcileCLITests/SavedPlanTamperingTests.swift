@@ -75,7 +75,7 @@ import Testing
             changes[0]["steps"] = steps
             document["changes"] = changes
         }
-        expectRefused(outcome, mentioning: ["the saved plan is not what its own desired state plans to", "plan.changes[0].steps"])
+        expectRefused(outcome, mentioning: ["the saved plan is not what its own desired state plans to", "plan.changes[0].steps", "(resource File/motd)"])
         #expect(!outcome.run.stdout.contains("daemon-reload"), "the forged summary is never shown")
     }
 
@@ -229,5 +229,21 @@ import Testing
         let run = try apply(stage, plan, allowed: ci.allowed.replacingOccurrences(of: "reconcile-plan", with: "reconcile-plan,git"))
         #expect(run.status == 1)
         #expect(run.stderr.contains("does not verify"), "\(run.stderr)")
+    }
+
+    // MARK: terminal output
+
+    @Test func controlCharactersFromContentAndPlansNeverReachTheTerminalRaw() throws {
+        let stage = Stage()
+        try stage.writeManifest("kind: File\nname: motd\npath: /etc/motd\ncontent: \"fine\\n\\e[2J\\rforged line\\n\"\n")
+        let plan = try reconcile(["plan", "--root", stage.root, "--out", stage.path + "/plan.json", stage.manifest])
+        #expect(plan.status == 0, "\(plan.stderr)")
+        #expect(!plan.stdout.contains("\u{1B}") && !plan.stdout.contains("\r"), "\(plan.stdout)")
+        #expect(plan.stdout.contains("+\\e[2J\\rforged line"), "\(plan.stdout)")
+        let shown = try reconcile(["show", stage.path + "/plan.json"])
+        #expect(!shown.stdout.contains("\u{1B}") && shown.stdout.contains("\\e[2J"), "\(shown.stdout)")
+        // JSON stays exact.
+        let json = try reconcile(["plan", "--json", "--root", stage.root, stage.manifest])
+        #expect(json.stdout.contains("\\u001b[2J\\rforged line"), "\(json.stdout)")
     }
 }

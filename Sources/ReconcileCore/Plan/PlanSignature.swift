@@ -32,7 +32,8 @@ public enum PlanSignature {
         let principals = find.stdoutText.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.isEmpty }
         guard find.status == 0, let principal = principals.first else {
             throw ReconcileError.notAllowed(
-                "the plan's signature \(signature) is by no key in \(allowedSigners); nothing was applied"
+                "the plan's signature \(signature) is by no key in \(allowedSigners); nothing was applied. "
+                    + "Apply only plans signed by a key listed there (`reconcile plan --sign-key KEY`)"
                     + Self.detail(find.stderrText))
         }
         let argv = ["ssh-keygen", "-Y", "verify", "-f", allowedSigners, "-I", principal, "-n", namespace, "-s", signature]

@@ -105,7 +105,17 @@ public struct SavedPlanCheck: Sendable {
     static func firstDifference(saved: Plan, derived: Plan) throws -> String? {
         let savedJSON = try JSONDecoder().decode(JSONValue.self, from: saved.jsonData(pretty: false))
         let derivedJSON = try JSONDecoder().decode(JSONValue.self, from: derived.jsonData(pretty: false))
-        return JSONValue.firstDifference(savedJSON, derivedJSON, at: "plan")
+        guard let difference = JSONValue.firstDifference(savedJSON, derivedJSON, at: "plan") else { return nil }
+        return resourceNamed(in: difference, of: saved).map { "\(difference) (resource \($0))" } ?? difference
+    }
+
+    /// `plan.changes[3]…` → the address of change 3, so the refusal names the resource.
+    private static func resourceNamed(in difference: String, of plan: Plan) -> String? {
+        let prefix = "plan.changes["
+        guard difference.hasPrefix(prefix), let close = difference.firstIndex(of: "]"),
+              let index = Int(difference[difference.index(difference.startIndex, offsetBy: prefix.count)..<close]),
+              plan.changes.indices.contains(index) else { return nil }
+        return plan.changes[index].address.description
     }
 
     static func describe(_ labels: [String: String]) -> String {
