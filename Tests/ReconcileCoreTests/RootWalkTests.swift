@@ -1,5 +1,5 @@
 import Foundation
-import ReconcileCore
+@testable import ReconcileCore
 import ReconcileProviders
 import Testing
 
@@ -149,5 +149,13 @@ import Testing
         #expect(TerminalText.escaped("a\nb\u{1B}[2J\r\u{7F}\u{85}") == "a\\nb\\e[2J\\r\\u{7F}\\u{85}")
         #expect(TerminalText.quoted("say \"hi\"\n") == "\"say \\\"hi\\\"\\n\"")
         #expect(TerminalText.escapedKeepingLineFeeds("one\ntwo\u{1B}") == "one\ntwo\\e")
+    }
+
+    @Test func plainPathsSplitInOnePassOthersTakeTheFullWalk() {
+        #expect(RootWalk.plainSplit("/etc/app/motd").map { "\($0.folder)|\($0.name)" } == "/etc/app|motd")
+        #expect(RootWalk.plainSplit("/motd").map { "\($0.folder)|\($0.name)" } == "|motd")
+        for odd in ["", "/", "etc/motd", "//etc/motd", "/etc//motd", "/etc/./motd", "/etc/../motd", "/etc/motd/", "/etc/..", "/e\u{0}/x", "/../\u{301}x/f"] {
+            #expect(RootWalk.plainSplit(odd) == nil, "\(odd)")
+        }
     }
 }

@@ -32,6 +32,8 @@ public protocol HostFileSystem: Sendable {
     func read(_ path: String) throws -> Data
     /// The same, when a stat just gave the size: a probe reads thousands of small files.
     func read(_ path: String, sizeHint: Int) throws -> Data
+    /// What is at `path` and, for a regular file, its content: one look for a probe.
+    func statusAndContent(_ path: String) throws -> (status: FileStatus, content: Data?)?
     /// temp file beside the target, fsync, rename, fsync of the directory.
     func writeAtomically(_ path: String, content: Data, mode: UInt32, uid: UInt32?, gid: UInt32?) throws
     /// The same, for content too large to hold: `produce` writes to the temp file's descriptor,
@@ -47,6 +49,11 @@ public protocol HostFileSystem: Sendable {
 
 extension HostFileSystem {
     public func read(_ path: String, sizeHint: Int) throws -> Data { try read(path) }
+
+    public func statusAndContent(_ path: String) throws -> (status: FileStatus, content: Data?)? {
+        guard let status = try status(path) else { return nil }
+        return (status, status.type == .file ? try read(path, sizeHint: Int(status.size)) : nil)
+    }
 }
 
 /// User and group names resolved through the system's databases; names of ids are cached,
@@ -87,20 +94,59 @@ public enum Accounts {
 /// root folder, component by component, never through a link a user could have planted.
 public struct LocalFileSystem: HostFileSystem {
     public let root: HostRoot
+    /// The root folder, opened once: every walk starts from it (a probe walks thousands of paths).
+    private let rootFolder: RootFolder
 
     public init(root: HostRoot = HostRoot()) {
         self.root = root
+        self.rootFolder = RootFolder(root)
     }
 
-    private var walk: RootWalk { RootWalk(root: root) }
+    /// Folders already walked to for reading: a probe reads thousands of files in a few folders.
+    /// Writes always walk afresh.
+    private let readFolders = FolderCache()
+
+    private var walk: RootWalk { RootWalk(root: root, rootFolder: rootFolder) }
+
+    private func parentForReading(of path: String) throws -> (RootWalk.Outcome, String) {
+        if let (folderPath, name) = RootWalk.plainSplit(path), let folder = readFolders[folderPath] {
+            return (.found(folder), name)
+        }
+        let (outcome, name) = try walk.parent(of: path)
+        if case .found(let folder) = outcome, let (folderPath, _) = RootWalk.plainSplit(path) { readFolders[folderPath] = folder }
+        return (outcome, name)
+    }
+
+    /// One walk for both: an lstat in the opened folder, then only a regular file is opened
+    /// (opening a device or FIFO can have effects), and only if it is still the file just seen.
+    public func statusAndContent(_ path: String) throws -> (status: FileStatus, content: Data?)? {
+        if !path.utf8.contains(where: { $0 != UInt8(ascii: "/") }) { return try status(path).map { ($0, nil) } }
+        let (outcome, name) = try parentForReading(of: path)
+        guard case .found(let folder) = outcome else { return nil }
+        var info = stat()
+        guard fstatat(folder.descriptor, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else {
+            if errno == ENOENT || errno == ENOTDIR { return nil }
+            throw ReconcileError.io(path: folder.describe(name), operation: "stat", errno: errno)
+        }
+        let status = Self.status(info)
+        guard status.type == .file else { return (status, nil) }
+        let descriptor = openat(folder.descriptor, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)
+        guard descriptor >= 0 else { throw ReconcileError.io(path: folder.describe(name), operation: "open", errno: errno) }
+        defer { close(descriptor) }
+        var opened = stat()
+        guard fstat(descriptor, &opened) == 0, opened.st_ino == info.st_ino, opened.st_dev == info.st_dev else {
+            throw ReconcileError.notAllowed("\(folder.describe(name)) was replaced while it was being read; probe again")
+        }
+        return (status, try Self.readAll(descriptor, expected: Int(info.st_size), path: folder.describe(name)))
+    }
 
     public func status(_ path: String) throws -> FileStatus? {
-        if try RootWalk.components(of: path).isEmpty {
+        if !path.utf8.contains(where: { $0 != UInt8(ascii: "/") }) {
             var info = stat()
             guard stat(root.path, &info) == 0 else { throw ReconcileError.io(path: root.path, operation: "stat", errno: errno) }
             return Self.status(info)
         }
-        let (outcome, name) = try walk.parent(of: path)
+        let (outcome, name) = try parentForReading(of: path)
         guard case .found(let folder) = outcome else { return nil }
         var info = stat()
         guard fstatat(folder.descriptor, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else {
@@ -134,14 +180,23 @@ public struct LocalFileSystem: HostFileSystem {
     }
 
     private func read(_ path: String, expectedSize: Int?) throws -> Data {
-        let (folder, name) = try walk.existingParent(of: path)
-        let descriptor = openat(folder.descriptor, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+        let (outcome, name) = try parentForReading(of: path)
+        let folder: OpenDirectory
+        switch outcome {
+        case .found(let found): folder = found
+        case .missing(let missing, let errno): throw ReconcileError.io(path: missing, operation: "open directory", errno: errno)
+        }
+        let descriptor = openat(folder.descriptor, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)
         guard descriptor >= 0 else { throw ReconcileError.io(path: folder.describe(name), operation: "open", errno: errno) }
         defer { close(descriptor) }
         let expected = expectedSize ?? {
             var info = stat()
             return fstat(descriptor, &info) == 0 ? Int(info.st_size) : 0
         }()
+        return try Self.readAll(descriptor, expected: expected, path: folder.describe(name))
+    }
+
+    private static func readAll(_ descriptor: Int32, expected: Int, path: String) throws -> Data {
         // Sized from the stat, plus room to notice a file that grew meanwhile.
         var buffer = Data(count: expected > 0 ? expected + 1 : 4096)
         var filled = 0
@@ -152,7 +207,7 @@ public struct LocalFileSystem: HostFileSystem {
             }
             if count < 0 {
                 if errno == EINTR { continue }
-                throw ReconcileError.io(path: folder.describe(name), operation: "read", errno: errno)
+                throw ReconcileError.io(path: path, operation: "read", errno: errno)
             }
             if count == 0 { break }
             filled += count
@@ -263,6 +318,23 @@ public struct LocalFileSystem: HostFileSystem {
 
     public func createDirectories(_ path: String, mode: UInt32) throws {
         _ = try walk.directory(path, creatingWithMode: mode)
+    }
+}
+
+/// Open folders by host path, for reading; bounded, since each holds a descriptor.
+private final class FolderCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var folders: [Substring: OpenDirectory] = [:]
+    private static let limit = 128
+
+    subscript(key: Substring) -> OpenDirectory? {
+        get { lock.withLock { folders[key] } }
+        set {
+            lock.withLock {
+                if folders.count >= Self.limit { folders.removeAll() }
+                folders[key] = newValue
+            }
+        }
     }
 }
 

@@ -18,6 +18,20 @@ final class OpenDirectory {
     func describe(_ name: String) -> String { (path.isEmpty ? "" : path) + "/" + name }
 }
 
+/// The root folder's descriptor, shared by the walks of one file system (-1 when it could not be
+/// opened: each walk then opens it itself and reports why it cannot).
+final class RootFolder: Sendable {
+    let descriptor: Int32
+
+    init(_ root: HostRoot) {
+        descriptor = open(root.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    }
+
+    deinit {
+        if descriptor >= 0 { close(descriptor) }
+    }
+}
+
 /// Walks host paths from the root folder one component at a time, so no write, chmod, chown,
 /// backup or removal can leave the root or follow a planted link: `openat2` with
 /// `RESOLVE_NO_SYMLINKS` first (one call when no link is on the way, the common case), then,
@@ -27,6 +41,7 @@ final class OpenDirectory {
 /// transition. `/var/run -> /run` is followed; a link in a user's home is refused.
 struct RootWalk {
     let root: HostRoot
+    let rootFolder: RootFolder
 
     enum Outcome {
         case found(OpenDirectory)
@@ -71,22 +86,52 @@ struct RootWalk {
         return parts
     }
 
+    /// `/a/b/c` → ("/a/b", "c") in one pass over the bytes, for a path already in the one form
+    /// `HostPath` allows (no NUL, empty, "." or ".." component); nil for anything else, which
+    /// then takes the full walk and its errors.
+    static func plainSplit(_ path: String) -> (folder: Substring, name: String)? {
+        var lastSlash: String.Index?
+        var componentStart = path.utf8.startIndex
+        var index = path.utf8.startIndex
+        guard path.utf8.first == UInt8(ascii: "/") else { return nil }
+        func plain(_ start: String.Index, _ end: String.Index) -> Bool {
+            let component = path.utf8[start..<end]
+            return !component.isEmpty && !component.elementsEqual(".".utf8) && !component.elementsEqual("..".utf8)
+        }
+        while index < path.utf8.endIndex {
+            let byte = path.utf8[index]
+            if byte == 0 { return nil }
+            if byte == UInt8(ascii: "/") {
+                if let lastSlash, !plain(path.utf8.index(after: lastSlash), index) { return nil }
+                lastSlash = index
+                componentStart = path.utf8.index(after: index)
+            }
+            index = path.utf8.index(after: index)
+        }
+        guard let lastSlash, plain(componentStart, path.utf8.endIndex) else { return nil }
+        return (path[path.startIndex..<lastSlash], String(path[componentStart...]))
+    }
+
+    /// A descriptor of its own for the root folder (the shared one stays open for other walks).
     private func openRoot() throws -> OpenDirectory {
-        let descriptor = open(root.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        let shared = rootFolder.descriptor
+        let descriptor = shared >= 0 ? dup(shared) : open(root.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard descriptor >= 0 else { throw ReconcileError.io(path: root.path, operation: "open root folder", errno: errno) }
         return OpenDirectory(descriptor: descriptor, path: root.isLive ? "" : root.path)
     }
 
     private func directory(_ components: [String], hostPath: String, creatingWithMode mode: UInt32?) throws -> Outcome {
+        if !components.isEmpty && rootFolder.descriptor >= 0 {
+            let relative = components.joined(separator: "/")
+            let fast = reconcile_openat2(
+                rootFolder.descriptor, relative, UInt64(O_RDONLY | O_DIRECTORY | O_CLOEXEC), 0,
+                RECONCILE_RESOLVE_NO_SYMLINKS | RECONCILE_RESOLVE_BENEATH | RECONCILE_RESOLVE_NO_MAGICLINKS)
+            if fast >= 0 {
+                return .found(OpenDirectory(descriptor: fast, path: (root.isLive ? "" : root.path) + "/" + relative))
+            }
+        }
         let start = try openRoot()
         if components.isEmpty { return .found(start) }
-        let relative = components.joined(separator: "/")
-        let fast = reconcile_openat2(
-            start.descriptor, relative, UInt64(O_RDONLY | O_DIRECTORY | O_CLOEXEC), 0,
-            RECONCILE_RESOLVE_NO_SYMLINKS | RECONCILE_RESOLVE_BENEATH | RECONCILE_RESOLVE_NO_MAGICLINKS)
-        if fast >= 0 {
-            return .found(OpenDirectory(descriptor: fast, path: start.path + "/" + relative))
-        }
         // ENOENT may need folders created; ELOOP/ENOTDIR a link followed by the rules; ENOSYS an old kernel.
         return try walk(components, from: start, hostPath: hostPath, creatingWithMode: mode)
     }

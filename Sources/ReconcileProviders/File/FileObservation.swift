@@ -42,12 +42,11 @@ public struct FileObservation: Codable, Sendable, Equatable {
 
     /// A stat and, for regular files, one read; a sensitive file's text is not kept.
     public static func probe(_ path: String, files: any HostFileSystem, sensitive: Bool = false) throws -> FileObservation {
-        guard let status = try files.status(path) else { return .missing }
+        guard let (status, content) = try files.statusAndContent(path) else { return .missing }
         var observation = FileObservation(
             exists: true, type: status.type, mode: status.mode, uid: status.uid, owner: Accounts.userName(status.uid),
             gid: status.gid, group: Accounts.groupName(status.gid), size: status.size)
-        if status.type == .file {
-            let content = try files.read(path, sizeHint: Int(status.size))
+        if let content {
             observation.sha256 = Fingerprint.sha256(content)
             if !sensitive, content.count <= textLimit, let text = String(validatingUTF8Data: content) {
                 observation.text = text
