@@ -102,10 +102,16 @@ public struct Plan: Codable, Sendable, Equatable {
                 path: path,
                 reason: "plan format version \(header.formatVersion) is not supported (this build reads \(currentFormatVersion))")
         }
+        let plan: Plan
         do {
-            return try JSONDecoder().decode(Plan.self, from: data)
+            plan = try JSONDecoder().decode(Plan.self, from: data)
         } catch {
             throw ReconcileError.invalidPlanFile(path: path, reason: "\(error)")
         }
+        // The counts are summed across hosts: they must be the changes' own, never stored numbers.
+        guard plan.summary == Summary(changes: plan.changes) else {
+            throw ReconcileError.invalidPlanFile(path: path, reason: "its summary does not count its changes (was it edited?)")
+        }
+        return plan
     }
 }
