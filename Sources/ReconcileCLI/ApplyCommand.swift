@@ -35,6 +35,12 @@ struct ApplyCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The saved plan's signature (default: PLAN.sig beside it).", valueName: "PATH"))
     var signature: String?
 
+    @Option(name: .long, help: ArgumentHelp("Keep at most this many backup folders (STATE/backups/APPLY-ID).", valueName: "N"))
+    var backupsKeep: Int = BackupPolicy.default.keep
+
+    @Option(name: .long, help: ArgumentHelp("Remove backup folders older than this many days (0: no age limit).", valueName: "DAYS"))
+    var backupsMaxAge: Int = BackupPolicy.default.maxAgeDays
+
     func validate() throws {
         if (allowedSigners != nil || signature != nil) && savedPlanPath == nil {
             throw ValidationError("--allowed-signers and --signature check a saved plan: pass one PLAN.json")
@@ -42,11 +48,14 @@ struct ApplyCommand: ParsableCommand {
         if signature != nil && allowedSigners == nil {
             throw ValidationError("--signature needs --allowed-signers to check it against")
         }
+        guard backupsKeep >= 1 else { throw ValidationError("--backups-keep must be at least 1 (this apply's own backups)") }
+        guard backupsMaxAge >= 0 else { throw ValidationError("--backups-max-age is a number of days, 0 or more") }
     }
 
     func run() throws {
         let session = Session(options: hostOptions)
         let state = hostOptions.stateDirectory
+        let deadline = Date().addingTimeInterval(lockTimeout)
         let lock: ApplyLock
         do {
             lock = try ApplyLock.acquire(
@@ -56,13 +65,20 @@ struct ApplyCommand: ParsableCommand {
             throw session.fail(error)
         }
         defer { withExtendedLifetime(lock) {} }
-        let executor = Executor(files: session.files, commands: session.commands, state: state, logger: session.logger)
+        let interruption = try orFail(session) { try Self.waitForChildren(of: try Interruption.find(state), state: state, until: deadline) }
+        let executor = Executor(
+            files: session.files, commands: session.commands, state: state, logger: session.logger,
+            backupPolicy: BackupPolicy(keep: backupsKeep, maxAgeDays: backupsMaxAge))
         let applyID = Self.newApplyID()
         let leftovers = try orFail(session) { try executor.drainLeftovers(applyID: applyID, onEvent: Self.progress) }
         if !leftovers.triggersRun.isEmpty || !leftovers.triggerFailures.isEmpty {
             Terminal.writeError("Finished restarts left queued by an earlier apply:\n" + ApplyReportRenderer.render(leftovers))
         }
         let plan = try orFail(session) { try makePlan(session) }
+        let recovered = try orFail(session) {
+            try Recovery(files: session.files, state: state).repair(interruption, plan: plan, applyID: applyID)
+        }
+        if !recovered.isEmpty { Terminal.writeError(recovered.render(removed: true)) }
         try output.write(plan)
         guard plan.hasChanges else { return }
         try refuseUnallowedDataLoss(plan)
@@ -72,6 +88,25 @@ struct ApplyCommand: ParsableCommand {
         (report.succeeded && !output.json ? Terminal.write : Terminal.writeError)(ApplyReportRenderer.render(report))
         guard report.succeeded else { throw CLIExit.failure }
         if output.detailedExitcode { throw CLIExit.changes }
+    }
+
+    /// Commands of an interrupted apply that still run (an `lvconvert --uncache` flushing after its
+    /// apply was killed) hold the host as the apply did: wait for them, or refuse naming them.
+    static func waitForChildren(of interruption: Interruption?, state: StateDirectory, until deadline: Date) throws -> Interruption? {
+        guard let interruption else { return nil }
+        while true {
+            let children = Recovery.liveChildren(of: interruption)
+            if children.isEmpty { return interruption }
+            if Date() >= deadline {
+                throw ReconcileError.lockHeld(
+                    path: state.lockPath,
+                    holder: "\(children.joined(separator: ", ")), a child of the apply started at \(interruption.startedAt) "
+                        + "(\(interruption.apply), pid \(interruption.pid), \(LockHolders.isAlive(interruption.pid) ? "still running" : "no longer running")), "
+                        + "which was interrupted after step \(interruption.stepsDone) of \(interruption.steps); "
+                        + "wait for it to end (--lock-timeout SECONDS), then apply again")
+            }
+            Thread.sleep(forTimeInterval: 1)
+        }
     }
 
     /// A single path holding a JSON document is a saved plan; anything else is manifests.

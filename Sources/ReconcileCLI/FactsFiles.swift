@@ -19,8 +19,28 @@ enum FactsFiles {
             .filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") && !skipping.contains($0) }.sorted().map { "\(folder)/\($0)" }
     }
 
+    /// A facts file that could not be read: in a fleet run its host, named after the file, fails alone.
+    struct Unreadable {
+        let path: String
+        let error: any Error
+
+        var host: String {
+            let name = path.split(separator: "/").last.map(String.init) ?? path
+            return name.hasSuffix(".json") ? String(name.dropLast(5)) : name
+        }
+    }
+
+    /// Every facts file, the first unreadable one failing the lot.
     static func load(_ paths: [String]) throws -> [Entry] {
+        let (entries, unreadable) = try loadEach(paths)
+        if let first = unreadable.first { throw first.error }
+        return entries
+    }
+
+    /// Every facts file that reads, and those that do not, each with its error.
+    static func loadEach(_ paths: [String]) throws -> (entries: [Entry], unreadable: [Unreadable]) {
         var entries: [Entry] = []
+        var unreadable: [Unreadable] = []
         for path in paths {
             let files: [String]
             if isDirectory(path) {
@@ -30,7 +50,11 @@ enum FactsFiles {
                 files = [path]
             }
             for file in files {
-                entries.append(Entry(path: file, document: try FactsDocument.load(from: try readFile(file), path: file)))
+                do {
+                    entries.append(Entry(path: file, document: try FactsDocument.load(from: try readFile(file), path: file)))
+                } catch {
+                    unreadable.append(Unreadable(path: file, error: error))
+                }
             }
         }
         var seen: [String: String] = [:]
@@ -40,6 +64,6 @@ enum FactsFiles {
             }
             seen[entry.document.host] = entry.path
         }
-        return entries
+        return (entries, unreadable)
     }
 }

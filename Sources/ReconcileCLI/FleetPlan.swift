@@ -12,13 +12,18 @@ struct FleetPlan {
     let output: PlanOutputOptions
 
     func run() throws {
-        let entries = try orFail(session) { try FactsFiles.load([facts]) }
+        let (entries, unreadable) = try orFail(session) { try FactsFiles.loadEach([facts]) }
+        if entries.isEmpty, let first = unreadable.first { throw session.fail(first.error) }
         // Loaded once for all hosts: each host's view is checked, problems name their hosts.
         let loaded = try session.loadManifests(manifests, hosts: entries.map(\.document.identity))
         if let out {
             try orFail(session) { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) }
         }
         var summary = FleetSummary()
+        for bad in unreadable {
+            _ = session.fail(bad.error)
+            summary.add(failure: "\(bad.error)", host: bad.host)
+        }
         for entry in entries {
             let document = entry.document
             let resources = loaded.declared.filter { $0.meta.applies(to: document.identity) }

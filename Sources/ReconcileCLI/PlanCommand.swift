@@ -67,6 +67,11 @@ struct PlanCommand: ParsableCommand {
         }
         var stopwatch = Stopwatch()
         let plan = try makePlan(session)
+        if facts == nil {
+            // What an interrupted apply left on this host: told, not touched (apply repairs it).
+            let found = try orFail(session) { try Recovery(files: session.files, state: hostOptions.stateDirectory).inspect(plan) }
+            if !found.isEmpty { Terminal.writeError(found.render(removed: false)) }
+        }
         session.logger.debug("planned", metadata: ["changes": "\(plan.changes.count)", "ms": "\(stopwatch.milliseconds)"])
         stopwatch = Stopwatch()
         try show(plan, session: session)

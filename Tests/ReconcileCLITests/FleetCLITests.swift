@@ -118,4 +118,29 @@ import Testing
         #expect(json.stderr.contains("Apply complete"))
         #expect(stage.read("/etc/role") == "mx\n")
     }
+
+    /// One host with damaged facts (an extent size of 0) and one unreadable facts file: both are
+    /// named in the summary, the other hosts are planned and saved, and the run fails.
+    @Test func aBadHostFailsAloneInAFleetRun() throws {
+        let stage = Stage()
+        let facts = stage.path + "/facts"
+        try FileManager.default.createDirectory(atPath: facts, withIntermediateDirectories: true)
+        for host in ["ci1", "mx1", "mx2"] {
+            var text = try String(contentsOfFile: "\(repositoryRoot)/manifests/example/facts/\(host).example.org.json", encoding: .utf8)
+            if host == "mx1" { text = text.replacingOccurrences(of: "\"extentSize\" : 4194304", with: "\"extentSize\" : 0") }
+            try Data(text.utf8).write(to: URL(fileURLWithPath: "\(facts)/\(host).example.org.json"))
+        }
+        try Data("{\"formatVersion\": 1,".utf8).write(to: URL(fileURLWithPath: "\(facts)/zz1.example.org.json"))
+        let plans = stage.path + "/plans"
+        let run = try reconcile(["plan", "--facts", facts, "--out", plans, repositoryRoot + "/manifests/example"])
+        #expect(run.status == 1, "\(run.stderr)")
+        #expect(run.stderr.contains("LVM reports an extent size of 0 bytes for volume group storage"), "\(run.stderr)")
+        #expect(run.stdout.contains("4 hosts: 2 with changes, 0 unchanged, 2 failed."), "\(run.stdout)")
+        #expect(run.stdout.contains("FAILED mx1.example.org: 1 problem(s), printed above"), "\(run.stdout)")
+        #expect(run.stdout.contains("FAILED zz1.example.org: \(facts)/zz1.example.org.json: cannot read facts"), "\(run.stdout)")
+        let saved = try FileManager.default.contentsOfDirectory(atPath: plans).sorted()
+        #expect(saved == ["ci1.example.org.json", "mx2.example.org.json", "summary.json"])
+        let summary = try JSONDecoder().decode(FleetSummary.self, from: Data(contentsOf: URL(fileURLWithPath: plans + "/summary.json")))
+        #expect(summary.hosts.filter { $0.error != nil }.map(\.host) == ["zz1.example.org", "mx1.example.org"])
+    }
 }

@@ -142,7 +142,7 @@ struct Stage {
     @Test func lockNamesItsHolder() throws {
         let stage = Stage()
         let held = try ApplyLock.acquire(stage.state, holder: "pid 1 (test) on host h")
-        #expect(throws: ReconcileError.lockHeld(path: stage.state.lockPath, holder: "pid 1 (test) on host h")) {
+        #expect(throws: ReconcileError.lockHeld(path: stage.state.lockPath, holder: "pid 1 (test) on host h; the live holder is pid \(getpid()): \(LockHolders.commandLine(getpid()))")) {
             _ = try ApplyLock.acquire(stage.state, holder: "second")
         }
         withExtendedLifetime(held) {}

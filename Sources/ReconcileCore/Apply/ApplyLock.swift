@@ -33,8 +33,10 @@ public final class ApplyLock: @unchecked Sendable {
             if Date() >= deadline {
                 let current = (try? state.files.read(path)).map { String(decoding: $0, as: UTF8.self) } ?? ""
                 close(descriptor)
+                // The file says who took the lock; /proc/locks, who holds it now.
+                let live = LockHolders.flockHolder(path).map { "; the live holder is pid \($0): \(LockHolders.commandLine($0))" } ?? ""
                 throw ReconcileError.lockHeld(
-                    path: path, holder: current.isEmpty ? "unknown holder" : current.trimmingCharacters(in: .newlines))
+                    path: path, holder: (current.isEmpty ? "unknown holder" : current.trimmingCharacters(in: .newlines)) + live)
             }
             usleep(useconds_t(poll * 1_000_000))
         }

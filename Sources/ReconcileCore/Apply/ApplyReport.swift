@@ -15,6 +15,10 @@ public struct ApplyReport: Codable, Sendable, Equatable {
     /// `systemctl` calls made while draining queued triggers.
     public var triggersRun: [String] = []
     public var triggerFailures: [Failure] = []
+    /// Backup folders (apply ids) removed by the backup policy at the end.
+    public var backupsPruned: [String] = []
+    /// Backup folders the policy wanted gone but that could not be removed, with the reason.
+    public var backupsNotPruned: [String] = []
 
     public init(applyID: String) {
         self.applyID = applyID

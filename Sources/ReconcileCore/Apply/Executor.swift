@@ -20,27 +20,43 @@ public struct Executor: Sendable {
     public let logger: Logger
     /// Where `{env: NAME}` secrets are read from when a step needs them.
     public let environment: [String: String]
+    /// Which backup folders an apply that changed something removes at its end.
+    public let backupPolicy: BackupPolicy
 
     public init(
         files: any HostFileSystem, commands: any CommandRunner, state: StateDirectory, logger: Logger,
-        environment: [String: String] = ProcessInfo.processInfo.environment
+        environment: [String: String] = ProcessInfo.processInfo.environment, backupPolicy: BackupPolicy = .default
     ) {
         self.files = files
         self.commands = commands
         self.state = state
         self.logger = logger
         self.environment = environment
+        self.backupPolicy = backupPolicy
+    }
+
+    /// The same executor, its commands marked as this apply's.
+    func tagged(_ applyID: String) -> Executor {
+        Executor(
+            files: files, commands: TaggedRunner(base: commands, applyID: applyID), state: state, logger: logger,
+            environment: environment, backupPolicy: backupPolicy)
     }
 
     var root: HostRoot { files.root }
 
-    /// Call with the apply lock held.
-    public func apply(_ plan: Plan, applyID: String, onEvent: (ApplyEvent) -> Void = { _ in }) throws -> ApplyReport {
+    /// Call with the apply lock held. `STATE/apply-running.json` stays behind only if this is killed.
+    public func apply(_ plan: Plan, applyID: String, now: Date = Date(), onEvent: (ApplyEvent) -> Void = { _ in }) throws -> ApplyReport {
+        try tagged(applyID).run(plan, applyID: applyID, now: now, onEvent: onEvent)
+    }
+
+    private func run(_ plan: Plan, applyID: String, now: Date, onEvent: (ApplyEvent) -> Void) throws -> ApplyReport {
         let journal = try Journal(state, applyID: applyID)
         var queue = try TriggerQueue.load(state)
         var report = ApplyReport(applyID: applyID)
-        journal.record("apply-started", detail: "\(plan.summary.changed) changes")
         let pending = plan.changes.filter(\.hasChanges)
+        let steps = pending.reduce(0) { $0 + $1.steps.count }
+        try RunningApply(apply: applyID, startedAt: now, steps: steps, journalOffset: journal.offset).save(state)
+        journal.record("apply-started", detail: "\(plan.summary.changed) changes, \(steps) steps")
         for (index, change) in pending.enumerated() {
             onEvent(.changeStarted(change))
             journal.record("change-started", address: change.address, detail: change.action.rawValue)
@@ -54,7 +70,12 @@ public struct Executor: Sendable {
             onEvent(.changeCompleted(change))
         }
         drain(&queue, report: &report, journal: journal, onEvent: onEvent)
+        let pruned = backupPolicy.prune(state, current: applyID, now: now)
+        report.backupsPruned = pruned.removed
+        report.backupsNotPruned = pruned.failed
+        if !pruned.removed.isEmpty { journal.record("backups-pruned", detail: pruned.removed.joined(separator: " ")) }
         journal.record(report.succeeded ? "apply-succeeded" : "apply-failed")
+        try? RunningApply.remove(state)
         return report
     }
 
@@ -65,7 +86,7 @@ public struct Executor: Sendable {
         guard !queue.isEmpty else { return report }
         let journal = try Journal(state, applyID: applyID)
         journal.record("drain-leftovers")
-        drain(&queue, report: &report, journal: journal, onEvent: onEvent)
+        tagged(applyID).drain(&queue, report: &report, journal: journal, onEvent: onEvent)
         return report
     }
 
@@ -110,7 +131,7 @@ public struct Executor: Sendable {
         }
         for step in change.steps {
             onEvent(.stepStarted(change.address, step))
-            journal.record("step-started", address: change.address, step: step.summary)
+            journal.record("step-started", address: change.address, step: step.summary, path: step.writtenPath)
             do {
                 try perform(step, queue: &queue, applyID: applyID, onEvent: onEvent)
             } catch {

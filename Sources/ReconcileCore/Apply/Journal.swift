@@ -2,13 +2,15 @@ import Foundation
 
 /// An append-only record of what every apply did, one JSON object a line, under the state dir.
 public final class Journal: @unchecked Sendable {
-    public struct Entry: Codable, Sendable {
+    public struct Entry: Codable, Sendable, Equatable {
         public var time: String
         public var apply: String
         public var event: String
         public var address: String?
         public var step: String?
         public var detail: String?
+        /// The host path a step writes or removes, so the next apply knows where a killed one left temp files.
+        public var path: String?
     }
 
     private let descriptor: Int32
@@ -27,13 +29,33 @@ public final class Journal: @unchecked Sendable {
         close(descriptor)
     }
 
-    public func record(_ event: String, address: ResourceAddress? = nil, step: String? = nil, detail: String? = nil) {
+    /// Where the next line goes: an apply's lines are read back from here when it was interrupted.
+    public var offset: UInt64 {
+        var info = stat()
+        return fstat(descriptor, &info) == 0 ? UInt64(max(0, info.st_size)) : 0
+    }
+
+    public func record(
+        _ event: String, address: ResourceAddress? = nil, step: String? = nil, detail: String? = nil, path: String? = nil
+    ) {
         let entry = Entry(
             time: formatter.string(from: Date()), apply: applyID, event: event, address: address?.description,
-            step: step, detail: detail)
+            step: step, detail: detail, path: path)
         guard var line = try? CanonicalJSON.encode(entry) else { return }
         line.append(0x0A)
         // One write per line with O_APPEND keeps lines whole even if two processes ever wrote.
         _ = line.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+    }
+
+    /// One apply's entries from `offset` on; a line cut short by a kill, or damaged, is skipped.
+    public static func entries(_ state: StateDirectory, apply: String, from offset: UInt64) -> [Entry] {
+        guard let handle = FileHandle(forReadingAtPath: state.journalPath) else { return [] }
+        defer { try? handle.close() }
+        guard (try? handle.seek(toOffset: offset)) != nil, let data = try? handle.readToEnd() else { return [] }
+        let decoder = JSONDecoder()
+        return data.split(separator: 0x0A).compactMap { line in
+            guard let entry = try? decoder.decode(Entry.self, from: line), entry.apply == apply else { return nil }
+            return entry
+        }
     }
 }

@@ -27,6 +27,12 @@ public enum ApplyReportRenderer {
         for failure in report.triggerFailures {
             lines.append("  ✗ " + TerminalText.escaped("\(failure.step): \(failure.message)"))
         }
+        if !report.backupsPruned.isEmpty {
+            lines.append("Old backups removed (backup policy): \(report.backupsPruned.joined(separator: ", "))")
+        }
+        for failure in report.backupsNotPruned {
+            lines.append("  could not remove old backups \(failure)")
+        }
         if !report.succeeded {
             lines.append("Run `reconcile plan` to see what is left; it plans only what is still to do.")
         }

@@ -65,8 +65,8 @@ extension CaptureProxySpec {
         let port = reader.int("port", range: 1...65535)
         let pcap = readPath(reader, "pcap", required: present, socket: false)
         let mode = readSocketMode(reader)
-        let owner = reader.string("owner") ?? "root"
-        let group = reader.string("group") ?? "root"
+        let owner = FileSpec.readAccount(reader, "owner") ?? "root"
+        let group = FileSpec.readAccount(reader, "group") ?? "root"
         let timeLimit = reader.duration("timeLimit")
         let rotate = readRotation(reader)
         if let socket, let proxy, socket == proxy {

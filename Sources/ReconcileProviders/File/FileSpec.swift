@@ -77,6 +77,22 @@ extension FileSpec {
         return mode
     }
 
+    /// An owner or group: a name, or a number below 4294967295, which is (uid_t)-1 to chown:
+    /// "leave it as it is", so a file would never get it and every apply would report a change.
+    static func readAccount(_ reader: ObjectReader, _ key: String) -> String? {
+        guard let text = reader.string(key) else { return nil }
+        guard !text.isEmpty else {
+            reader.error(key, "expected a \(key) name or number, found an empty string")
+            return nil
+        }
+        guard text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return text }
+        guard let id = UInt32(text), id != UInt32.max else {
+            reader.error(key, "\(text) is not a \(key == "group" ? "group" : "user") id: ids go from 0 to 4294967294 (4294967295 is -1, which chown reads as \"leave unchanged\")")
+            return nil
+        }
+        return text
+    }
+
     static func readAbsolutePath(_ reader: ObjectReader, key: String = "path", required: Bool = true) -> String? {
         guard let path = reader.string(key, required: required) else { return nil }
         if let problem = HostPath.problem(path) {
@@ -89,8 +105,8 @@ extension FileSpec {
     static func decode(_ reader: ObjectReader, context: DecodeContext) -> FileSpec? {
         let path = readAbsolutePath(reader)
         let mode = readMode(reader)
-        let owner = reader.string("owner")
-        let group = reader.string("group")
+        let owner = readAccount(reader, "owner")
+        let group = readAccount(reader, "group")
         let sensitive = reader.bool("sensitive") ?? false
         var content: Data?
         var contentFrom: SecretReference?

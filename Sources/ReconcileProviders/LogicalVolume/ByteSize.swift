@@ -31,11 +31,14 @@ public struct ByteSize: Codable, Sendable, Hashable, Comparable, CustomStringCon
         self.bytes = NSDecimalNumber(decimal: total).uint64Value
     }
 
+    /// lvm2's largest LV on a 64-bit kernel; bigger sizes are refused where the manifest says them.
+    public static let lvmLimit = ByteSize(bytes: 1 << 63)
+
     public var lvmArgument: String { "\(bytes)b" }
 
     /// The largest binary unit that divides exactly, for messages ("1300 GiB", "4 MiB").
     public var description: String {
-        for (suffix, unit) in [("PiB", UInt64(1) << 50), ("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)]
+        for (suffix, unit) in [("EiB", UInt64(1) << 60), ("PiB", 1 << 50), ("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)]
         where bytes >= unit && bytes % unit == 0 {
             return "\(bytes / unit) \(suffix)"
         }

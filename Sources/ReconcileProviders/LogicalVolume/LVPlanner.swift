@@ -21,6 +21,9 @@ struct LVPlanner {
             throw PlanProblem("name", "volume group \(spec.vg) does not exist on this host (volume groups: \(known))")
         }
         guard let size = spec.size else { return .noop }
+        guard vg.extentSize > 0 else {
+            throw PlanProblem("name", "LVM reports an extent size of 0 bytes for volume group \(spec.vg): the facts or the report are damaged (probe the host again)")
+        }
         var problems = check(vg: vg, size: size)
         guard problems.isEmpty else { throw PlanProblems(problems) }
         var plan = ResourcePlan(action: .update)
@@ -116,12 +119,12 @@ struct LVPlanner {
         var problems: [PlanProblem] = []
         let extent = ByteSize(bytes: vg.extentSize)
         let pvNames = vg.pvs.map(\.name)
-        if vg.extentSize > 0 && size.bytes % vg.extentSize != 0 {
-            let up = (size.bytes / vg.extentSize + 1) * vg.extentSize
-            problems.append(PlanProblem("size", "\(size) is not a multiple of \(spec.vg)'s extent size (\(extent)); \(ByteSize(bytes: up)) is the next one"))
+        if size.bytes % vg.extentSize != 0 {
+            let next = ExtentMath.roundedUp(size.bytes, vg.extentSize).map { "; \(ByteSize(bytes: $0)) is the next one" } ?? ""
+            problems.append(PlanProblem("size", "\(size) is not a multiple of \(spec.vg)'s extent size (\(extent))\(next)"))
         }
         if let cache = spec.cache {
-            if vg.extentSize > 0 && cache.size.bytes % vg.extentSize != 0 {
+            if cache.size.bytes % vg.extentSize != 0 {
                 problems.append(PlanProblem("cache.size", "\(cache.size) is not a multiple of \(spec.vg)'s extent size (\(extent))"))
             }
             if !pvNames.contains(cache.device) {
@@ -146,18 +149,19 @@ struct LVPlanner {
 
     private func checkFree(_ vg: LVObservation.VG, extents: UInt64, keyPath: String, what: String) -> [PlanProblem] {
         let allowed = Set(dataPVs(vg))
-        let free = vg.pvs.filter { allowed.isEmpty || allowed.contains($0.name) }.reduce(UInt64(0)) { $0 + $1.freeExtents }
+        let free = ExtentMath.sum(vg.pvs.filter { allowed.isEmpty || allowed.contains($0.name) }.map(\.freeExtents))
         guard extents > free else { return [] }
         let place = allowed.isEmpty ? spec.vg : allowed.sorted().joined(separator: ", ")
-        return [PlanProblem(keyPath, "\(what) needs \(ByteSize(bytes: extents * vg.extentSize)), \(place) has \(ByteSize(bytes: free * vg.extentSize)) free")]
+        return [PlanProblem(keyPath, "\(what) needs \(ExtentMath.describe(extents, vg.extentSize)), \(place) has \(ExtentMath.describe(free, vg.extentSize)) free")]
     }
 
     private func checkCacheRoom(_ vg: LVObservation.VG, _ cache: LVSpec.Cache, freedByRebuild: LVObservation.Cache? = nil) -> [PlanProblem] {
         guard let pv = vg.pvs.first(where: { $0.name == cache.device }), vg.extentSize > 0 else { return [] }
         let freed = freedByRebuild.flatMap { $0.devices == [cache.device] ? $0.size / vg.extentSize : nil } ?? 0
         let needed = cache.size.bytes / vg.extentSize
-        guard needed > pv.freeExtents + freed else { return [] }
-        return [PlanProblem("cache.size", "a \(cache.size) cache needs that much free on \(cache.device), which has \(ByteSize(bytes: (pv.freeExtents + freed) * vg.extentSize))")]
+        let available = ExtentMath.sum([pv.freeExtents, freed])
+        guard needed > available else { return [] }
+        return [PlanProblem("cache.size", "a \(cache.size) cache needs that much free on \(cache.device), which has \(ExtentMath.describe(available, vg.extentSize))")]
     }
 }
 

@@ -99,6 +99,10 @@ extension LVSpec {
             reader.error(key, "\"\(text)\" is not a size: a number with K, M, G, T or P (binary units), or bytes")
             return nil
         }
+        guard size <= ByteSize.lvmLimit else {
+            reader.error(key, "\(size) is more than LVM's largest LV (\(ByteSize.lvmLimit))")
+            return nil
+        }
         return size
     }
 }
