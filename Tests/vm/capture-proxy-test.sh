@@ -36,7 +36,7 @@ poll() {   # poll SECONDS CMD...: until CMD succeeds
   until "$@"; do [ "$(date +%s)" -lt "$until" ] || return 1; sleep 0.2; done
 }
 is_socket() { [ -S "$1" ]; }
-talk() { printf '%s\n' "$REQUEST" | timeout 10 socat -t5 - "UNIX-CONNECT:$1" 2>&1 || true; }
+talk() { printf '%s\n' "$REQUEST" | timeout 30 socat -t15 - "UNIX-CONNECT:$1" 2>&1 || true; }   # generous: TCG on a busy host
 active_states() { local u; for u in "$@"; do printf '%s ' "$(is_active "$u")"; done; }
 pcap_has_both() {   # read whole first: grep -q would end the pipe early and, with pipefail, fail it
   local text
