@@ -162,6 +162,8 @@ GOOD = {
     "absent relay": "kind: OnionRelay\nname: mx\nstate: absent\n",
     "absent file without content": "kind: File\nname: a\npath: /a\nstate: absent\n",
     "absent unit": "kind: SystemdUnit\nname: a.service\nstate: absent\n",
+    "a package's unit, enabled and running": "kind: SystemdUnit\nname: tor@default.service\nenabled: true\nactive: true\n",
+    "sensitive file from the host": "kind: File\nname: k\npath: /etc/k\ncontent: {file: /etc/reconcile/secrets/k}\nmode: \"0600\"\n",
     "unit with restartOn": "kind: File\nname: c\npath: /c\ncontent: x\n---\n"
                            "kind: SystemdUnit\nname: a.service\ncontent: x\nrestartOn: [File/c]\n",
     "capture minimal (warns: unbounded)": CAPTURE,
