@@ -181,6 +181,8 @@ public struct Executor: Sendable {
             try compileCDB(compile)
         case .editTOML(let edit):
             try editTOML(edit, applyID: applyID)
+        case .removeDirectory(let directory):
+            try files.removeDirectory(directory.path, recursive: directory.recursive)
         case .createDirectory(let directory):
             let parent = (directory.path as NSString).deletingLastPathComponent
             if try files.status(parent) == nil { try files.createDirectories(parent, mode: 0o755) }

@@ -45,6 +45,10 @@ public protocol HostFileSystem: Sendable {
     func setAttributes(_ path: String, mode: UInt32?, uid: UInt32?, gid: UInt32?) throws
     func remove(_ path: String) throws
     func createDirectories(_ path: String, mode: UInt32) throws
+    /// The names in a folder (nil when nothing, or no folder, is there); never through a link.
+    func entries(_ path: String) throws -> [String]?
+    /// `rmdir`, or the whole tree with `recursive`; links inside are removed, never followed.
+    func removeDirectory(_ path: String, recursive: Bool) throws
 }
 
 extension HostFileSystem {
@@ -318,6 +322,80 @@ public struct LocalFileSystem: HostFileSystem {
 
     public func createDirectories(_ path: String, mode: UInt32) throws {
         _ = try walk.directory(path, creatingWithMode: mode)
+    }
+
+    public func entries(_ path: String) throws -> [String]? {
+        let (outcome, name) = try walk.parent(of: path)
+        guard case .found(let folder) = outcome else { return nil }
+        let descriptor = openat(folder.descriptor, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            if [ENOENT, ENOTDIR, ELOOP].contains(errno) { return nil }
+            throw ReconcileError.io(path: folder.describe(name), operation: "open directory", errno: errno)
+        }
+        return try Self.names(in: descriptor, path: folder.describe(name))
+    }
+
+    public func removeDirectory(_ path: String, recursive: Bool) throws {
+        let (folder, name) = try walk.existingParent(of: path)
+        if recursive {
+            let descriptor = openat(folder.descriptor, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            guard descriptor >= 0 else {
+                if errno == ENOENT { return }
+                throw ReconcileError.io(path: folder.describe(name), operation: "open directory", errno: errno)
+            }
+            try Self.emptyTree(descriptor, path: folder.describe(name))
+        }
+        guard unlinkat(folder.descriptor, name, AT_REMOVEDIR) == 0 || errno == ENOENT else {
+            throw ReconcileError.io(path: folder.describe(name), operation: "remove directory", errno: errno)
+        }
+        guard fsync(folder.descriptor) == 0 else { throw ReconcileError.io(path: folder.path, operation: "fsync", errno: errno) }
+    }
+
+    /// Reads a folder's names through its descriptor, which it closes.
+    private static func names(in descriptor: Int32, path: String) throws -> [String] {
+        guard let stream = fdopendir(descriptor) else {
+            close(descriptor)
+            throw ReconcileError.io(path: path, operation: "read directory", errno: errno)
+        }
+        defer { closedir(stream) }
+        var names: [String] = []
+        while let entry = readdir(stream) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
+                String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    /// Removes everything below the folder open at `descriptor` (closed here), depth first,
+    /// each name relative to its own folder's descriptor: a link is unlinked, never entered.
+    private static func emptyTree(_ descriptor: Int32, path: String) throws {
+        let listing = dup(descriptor)
+        guard listing >= 0 else {
+            close(descriptor)
+            throw ReconcileError.io(path: path, operation: "dup", errno: errno)
+        }
+        defer { close(descriptor) }
+        for name in try names(in: listing, path: path) {
+            var info = stat()
+            guard fstatat(descriptor, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else {
+                if errno == ENOENT { continue }
+                throw ReconcileError.io(path: path + "/" + name, operation: "stat", errno: errno)
+            }
+            if info.st_mode & S_IFMT == S_IFDIR {
+                let child = openat(descriptor, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                guard child >= 0 else { throw ReconcileError.io(path: path + "/" + name, operation: "open directory", errno: errno) }
+                try emptyTree(child, path: path + "/" + name)
+                guard unlinkat(descriptor, name, AT_REMOVEDIR) == 0 || errno == ENOENT else {
+                    throw ReconcileError.io(path: path + "/" + name, operation: "remove directory", errno: errno)
+                }
+            } else {
+                guard unlinkat(descriptor, name, 0) == 0 || errno == ENOENT else {
+                    throw ReconcileError.io(path: path + "/" + name, operation: "remove", errno: errno)
+                }
+            }
+        }
     }
 }
 

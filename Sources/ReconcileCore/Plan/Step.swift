@@ -11,6 +11,7 @@ public enum Step: Codable, Sendable, Equatable {
     case compileCDB(CompileCDBStep)
     case editTOML(EditTOMLStep)
     case createDirectory(CreateDirectoryStep)
+    case removeDirectory(RemoveDirectoryStep)
 
     static let daemonReloadNote = "; then systemctl daemon-reload (once per apply)"
 
@@ -44,6 +45,10 @@ public enum Step: Codable, Sendable, Equatable {
             return step.summary
         case .createDirectory(let step):
             return "create directory \(step.path) (\(Self.describe(mode: step.mode, owner: step.owner, group: step.group)))"
+        case .removeDirectory(let step):
+            return step.recursive
+                ? "remove directory \(step.path) and everything in it (\(step.entries) entries at the top; not backed up)"
+                : "remove empty directory \(step.path)"
         }
     }
 
@@ -201,6 +206,21 @@ public struct CreateDirectoryStep: Codable, Sendable, Equatable {
         self.mode = mode
         self.owner = owner
         self.group = group
+    }
+}
+
+/// `rmdir`, or with `recursive` the whole tree (links removed, never followed): only a step the
+/// plan classes data-loss removes anything but an empty folder.
+public struct RemoveDirectoryStep: Codable, Sendable, Equatable {
+    public var path: String
+    public var recursive: Bool
+    /// What the probe counted at the top, for the reviewer.
+    public var entries: Int
+
+    public init(path: String, recursive: Bool, entries: Int = 0) {
+        self.path = path
+        self.recursive = recursive
+        self.entries = entries
     }
 }
 

@@ -54,7 +54,7 @@ public struct ManagedFile: Sendable, Equatable {
             outcome.steps.append(.writeFile(write(diffAgainst: observed.text)))
             return outcome
         }
-        let attributes = attributeChanges(observed)
+        let attributes = Self.attributeChanges(path: path, mode: mode, owner: owner, group: group, observed: observed)
         if !attributes.reasons.isEmpty {
             outcome.action = .update
             outcome.reasons = attributes.reasons
@@ -79,7 +79,10 @@ public struct ManagedFile: Sendable, Equatable {
             contentSHA256: sensitive ? wantedSHA256 : nil)
     }
 
-    private func attributeChanges(_ observed: FileObservation) -> (reasons: [String], step: SetAttributesStep) {
+    /// Mode, owner and group that differ from what is wanted (nil: not managed); shared with folders.
+    static func attributeChanges(
+        path: String, mode: UInt32?, owner: String?, group: String?, observed: FileObservation
+    ) -> (reasons: [String], step: SetAttributesStep) {
         var reasons: [String] = []
         var step = SetAttributesStep(path: path)
         if let mode, mode != observed.mode {
