@@ -15,6 +15,8 @@ import Testing
             size: Int64.max, sha256: "ab", text: text)
         observation.sourceSHA256 = text.map { _ in "cd" }
         observation.sourceProblem = text.map { "problem: \($0)" }
+        observation.unknownOwner = text.map { _ in "rot" }
+        observation.unknownGroup = text.map { _ in "whel" }
         return observation
     }
 
@@ -38,9 +40,9 @@ import Testing
 
     /// FileObservation writes its own JSON; a property it does not know would be left out of fingerprints.
     @Test func fileObservationWritesEveryProperty() throws {
-        #expect(Mirror(reflecting: Self.file("x")).children.count == 12)
+        #expect(Mirror(reflecting: Self.file("x")).children.count == 14)
         let object = try JSONSerialization.jsonObject(with: Data(try #require(CanonicalEncoder.encode(Self.file("x")))))
-        #expect((object as? [String: Any])?.count == 12)
+        #expect((object as? [String: Any])?.count == 14)
     }
 
     /// Integers of the widths observations use are written without their generic description.

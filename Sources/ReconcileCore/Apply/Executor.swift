@@ -162,8 +162,8 @@ public struct Executor: Sendable {
             try writeFile(write, applyID: applyID)
         case .setAttributes(let attributes):
             try files.setAttributes(
-                attributes.path, mode: attributes.mode, uid: try attributes.owner.map(Self.uid),
-                gid: try attributes.group.map(Self.gid))
+                attributes.path, mode: attributes.mode, uid: try attributes.owner.map(uid),
+                gid: try attributes.group.map(gid))
         case .removeFile(let remove):
             if remove.needsDaemonReload && root.isLive {
                 queue.daemonReload = true
@@ -188,7 +188,7 @@ public struct Executor: Sendable {
             if try files.status(parent) == nil { try files.createDirectories(parent, mode: 0o755) }
             if try files.status(directory.path) == nil { try files.createDirectories(directory.path, mode: directory.mode) }
             try files.setAttributes(
-                directory.path, mode: directory.mode, uid: try directory.owner.map(Self.uid), gid: try directory.group.map(Self.gid))
+                directory.path, mode: directory.mode, uid: try directory.owner.map(uid), gid: try directory.group.map(gid))
         }
     }
 
@@ -239,7 +239,7 @@ public struct Executor: Sendable {
         let mode = write.mode ?? existing?.mode ?? 0o644
         try files.writeAtomically(
             write.path, content: content, mode: mode,
-            uid: try write.owner.map(Self.uid), gid: try write.group.map(Self.gid))
+            uid: try write.owner.map(uid), gid: try write.group.map(gid))
     }
 
     /// Sensitive content is read now (from the host when the plan names where), and written only
@@ -265,13 +265,18 @@ public struct Executor: Sendable {
         try state.files.writeAtomically(target, content: content, mode: status.mode & 0o700, uid: nil, gid: nil)
     }
 
-    static func uid(_ name: String) throws -> UInt32 {
-        guard let uid = Accounts.uid(name) else { throw ReconcileError.notAllowed("unknown user \"\(name)\"") }
+    /// By the host's own accounts: under `--root`, the root's etc/passwd and etc/group.
+    func uid(_ name: String) throws -> UInt32 {
+        let accounts = AccountDatabase.of(files)
+        guard let uid = accounts.uid(name) else { throw ReconcileError.notAllowed("unknown user \"\(name)\" (in \(accounts.source))") }
         return uid
     }
 
-    static func gid(_ name: String) throws -> UInt32 {
-        guard let gid = Accounts.gid(name) else { throw ReconcileError.notAllowed("unknown group \"\(name)\"") }
+    func gid(_ name: String) throws -> UInt32 {
+        let accounts = AccountDatabase.of(files)
+        guard let gid = accounts.gid(name) else {
+            throw ReconcileError.notAllowed("unknown group \"\(name)\" (in \(accounts.source.replacingOccurrences(of: "passwd", with: "group")))")
+        }
         return gid
     }
 }

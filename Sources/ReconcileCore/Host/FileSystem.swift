@@ -68,29 +68,34 @@ public enum Accounts {
 
     public static func userName(_ uid: UInt32) -> String {
         userNames.name(uid) {
-            guard let entry = getpwuid(uid), let name = entry.pointee.pw_name else { return String(uid) }
-            return String(cString: name)
+            nameLookups.withLock {
+                guard let entry = getpwuid(uid), let name = entry.pointee.pw_name else { return String(uid) }
+                return String(cString: name)
+            }
         }
     }
 
     public static func groupName(_ gid: UInt32) -> String {
         groupNames.name(gid) {
-            guard let entry = getgrgid(gid), let name = entry.pointee.gr_name else { return String(gid) }
-            return String(cString: name)
+            nameLookups.withLock {
+                guard let entry = getgrgid(gid), let name = entry.pointee.gr_name else { return String(gid) }
+                return String(cString: name)
+            }
         }
     }
+
+    /// getpwnam/getgrnam share static buffers with the id look-ups: one at a time.
+    private static let nameLookups = NSLock()
 
     /// A name or a number; nil when neither resolves.
     public static func uid(_ name: String) -> UInt32? {
         if let number = UInt32(name) { return number }
-        guard let entry = getpwnam(name) else { return nil }
-        return entry.pointee.pw_uid
+        return nameLookups.withLock { getpwnam(name)?.pointee.pw_uid }
     }
 
     public static func gid(_ name: String) -> UInt32? {
         if let number = UInt32(name) { return number }
-        guard let entry = getgrnam(name) else { return nil }
-        return entry.pointee.gr_gid
+        return nameLookups.withLock { getgrnam(name)?.pointee.gr_gid }
     }
 }
 

@@ -19,7 +19,7 @@ public struct DirectoryProvider: ResourceProvider {
     }
 
     public func probe(_ resources: [Declared<DirectorySpec>], host: HostContext) throws -> [DirectoryObservation] {
-        try resources.concurrentMap { try DirectoryObservation.probe($0.spec.path, files: host.files) }
+        try resources.concurrentMap { try DirectoryObservation.probe($0.spec, files: host.files) }
     }
 
     public func plan(_ resource: Declared<DirectorySpec>, observed: DirectoryObservation, context: PlanContext) throws -> ResourcePlan {
@@ -29,6 +29,7 @@ public struct DirectoryProvider: ResourceProvider {
             throw PlanProblem("path", "\(spec.path) is a \(current.type?.rawValue ?? "special file"), not a directory; refusing to replace it")
         }
         guard resource.meta.state == .present else { return planRemoval(spec, observed: observed) }
+        try current.refuseUnknownAccounts()
         guard current.exists else {
             return ResourcePlan(
                 action: .create, reasons: ["\(spec.path) does not exist"],

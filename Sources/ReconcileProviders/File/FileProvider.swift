@@ -24,6 +24,9 @@ public struct FileProvider: ResourceProvider {
         try resources.concurrentMap { resource in
             let spec = resource.spec
             var observation = try FileObservation.probe(spec.path, files: host.files, sensitive: spec.sensitive)
+            if resource.meta.state == .present {
+                observation.noteUnknownAccounts(owner: spec.owner, group: spec.group, in: AccountDatabase.of(host.files))
+            }
             if let source = spec.contentFrom, resource.meta.state == .present {
                 do {
                     observation.sourceSHA256 = Fingerprint.sha256(try source.content(environment: host.environment, files: host.files))
@@ -43,6 +46,7 @@ public struct FileProvider: ResourceProvider {
                 action: .delete, reasons: ["state is absent and \(spec.path) exists"],
                 steps: [.removeFile(RemoveFileStep(path: spec.path, backup: !spec.sensitive))], risk: .disruptive)
         }
+        try observed.refuseUnknownAccounts()
         if let problem = observed.sourceProblem {
             throw PlanProblem("content", "cannot read the content: \(problem)")
         }

@@ -55,7 +55,8 @@ public struct GitLabRunnerProvider: ResourceProvider {
                 config: try RunnerConfig.observe(spec, keys: keys, token: tokenValue, files: host.files),
                 units: Array(units[(index * roles.count)..<((index + 1) * roles.count)]),
                 hostCacheDir: try FileObservation.probe(spec.hostCacheDir, files: host.files),
-                userExists: Accounts.uid(spec.user) != nil, groupExists: Accounts.gid(spec.group) != nil,
+                userExists: AccountDatabase.of(host.files).uid(spec.user) != nil,
+                groupExists: AccountDatabase.of(host.files).gid(spec.group) != nil,
                 executableRunnable: executable.map { $0.type == .symlink || ($0.type == .file && $0.mode & 0o111 != 0) } ?? false,
                 token: token)
         }
