@@ -87,15 +87,29 @@ public enum Accounts {
     /// getpwnam/getgrnam share static buffers with the id look-ups: one at a time.
     private static let nameLookups = NSLock()
 
+    /// Ids found by name; a name not found is asked again next time (an apply may create it).
+    nonisolated(unsafe) private static var userIDs: [String: UInt32] = [:]
+    nonisolated(unsafe) private static var groupIDs: [String: UInt32] = [:]
+
     /// A name or a number; nil when neither resolves.
     public static func uid(_ name: String) -> UInt32? {
         if let number = UInt32(name) { return number }
-        return nameLookups.withLock { getpwnam(name)?.pointee.pw_uid }
+        return nameLookups.withLock {
+            if let known = userIDs[name] { return known }
+            let found = getpwnam(name)?.pointee.pw_uid
+            userIDs[name] = found
+            return found
+        }
     }
 
     public static func gid(_ name: String) -> UInt32? {
         if let number = UInt32(name) { return number }
-        return nameLookups.withLock { getgrnam(name)?.pointee.gr_gid }
+        return nameLookups.withLock {
+            if let known = groupIDs[name] { return known }
+            let found = getgrnam(name)?.pointee.gr_gid
+            groupIDs[name] = found
+            return found
+        }
     }
 }
 
