@@ -17,6 +17,7 @@ public final class AccountDatabase: @unchecked Sendable {
 
     private struct Tables {
         var users: [String: UInt32] = [:]
+        var primaryGroups: [String: UInt32] = [:]
         var groups: [String: UInt32] = [:]
         var userNames: [UInt32: String] = [:]
         var groupNames: [UInt32: String] = [:]
@@ -58,6 +59,15 @@ public final class AccountDatabase: @unchecked Sendable {
         switch lookUp({ $0.groups[name] }) {
         case .system: return Accounts.gid(name)
         case .found(let id): return id
+        case .unknown: return nil
+        }
+    }
+
+    /// The name of a user's primary group (passwd's fourth field); nil when the user is unknown.
+    public func primaryGroup(of user: String) -> String? {
+        switch lookUp({ $0.primaryGroups[user] }) {
+        case .system: return Accounts.primaryGroup(of: user).map(Accounts.groupName)
+        case .found(let gid): return groupName(gid)
         case .unknown: return nil
         }
     }
@@ -123,6 +133,7 @@ public final class AccountDatabase: @unchecked Sendable {
             guard fields.count >= 3, !fields[0].isEmpty, let id = UInt32(fields[2]) else { continue }
             let name = String(fields[0])
             if isUser {
+                if tables.users[name] == nil, fields.count >= 4, let group = UInt32(fields[3]) { tables.primaryGroups[name] = group }
                 tables.users[name] = tables.users[name] ?? id
                 tables.userNames[id] = tables.userNames[id] ?? name
             } else {

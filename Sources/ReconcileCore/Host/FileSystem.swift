@@ -102,6 +102,10 @@ public enum Accounts {
         }
     }
 
+    static func primaryGroup(of user: String) -> UInt32? {
+        nameLookups.withLock { getpwnam(user)?.pointee.pw_gid }
+    }
+
     public static func gid(_ name: String) -> UInt32? {
         if let number = UInt32(name) { return number }
         return nameLookups.withLock {

@@ -57,6 +57,7 @@ public struct GitLabRunnerProvider: ResourceProvider {
                 hostCacheDir: try FileObservation.probe(spec.hostCacheDir, files: host.files),
                 userExists: AccountDatabase.of(host.files).uid(spec.user) != nil,
                 groupExists: AccountDatabase.of(host.files).gid(spec.group) != nil,
+                userPrimaryGroup: AccountDatabase.of(host.files).primaryGroup(of: spec.user),
                 executableRunnable: executable.map { $0.type == .symlink || ($0.type == .file && $0.mode & 0o111 != 0) } ?? false,
                 token: token)
         }
@@ -117,6 +118,11 @@ public struct GitLabRunnerProvider: ResourceProvider {
         }
         if spec.group != spec.user && !observed.groupExists {
             problems.append(PlanProblem("group", "group \(spec.group) does not exist; create it or leave group: out"))
+        } else if spec.group == spec.user && !observed.groupExists && observed.userExists {
+            // useradd makes a group of the user's name only for a user it creates.
+            let primary = observed.userPrimaryGroup.map { "; its primary group is \($0): set group: \($0)" } ?? ""
+            problems.append(PlanProblem(
+                "group", "the group defaults to the user's name, and user \(spec.user) exists without a group \(spec.group)\(primary)"))
         }
         if legacy && observed.config.entry == nil {
             if !live {
