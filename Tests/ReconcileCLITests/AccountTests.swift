@@ -51,4 +51,23 @@ import Testing
         #expect(facts.stdout.contains("\"owner\" : \"app\""), "\(facts.stdout)")
         #expect(try reconcile(["plan", "--detailed-exitcode", "--root", stage.root, stage.manifest]).status == 0)
     }
+
+    @Test func aCaptureProxysSocketOwnerIsCheckedToo() throws {
+        let stage = Stage()
+        try stage.write("/etc/passwd", Self.passwd)
+        try stage.write("/etc/group", Self.group)
+        try stage.writeManifest("""
+            kind: CaptureProxy
+            name: app
+            socket: /run/app.sock
+            proxy: /run/app.sock.proxy
+            port: 9000
+            pcap: /var/lib/reconcile/capture/app.pcap
+            timeLimit: 1h
+            group: wheel
+            """)
+        let plan = try reconcile(["plan", "--root", stage.root, stage.manifest])
+        #expect(plan.status == 1)
+        #expect(plan.stderr.contains("manifest.yaml:8:8: error: group: CaptureProxy/app: no group \"wheel\" on this host"), "\(plan.stderr)")
+    }
 }
