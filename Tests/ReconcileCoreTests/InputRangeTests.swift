@@ -103,4 +103,14 @@ import Testing
         let fine = loadManifest("kind: \(kind)\nname: a\n\(body)owner: \"4294967294\"\ngroup: adm\n")
         #expect(!fine.diagnostics.hasErrors, "\(rendered(fine))")
     }
+
+    /// A saved plan's monitor names the field; the host prints the count: a bad one of either is "no reading".
+    @Test func progressFieldsOutOfRangeAreNoReading() {
+        for field in [-1, 3, Int.max] {
+            #expect(ProgressMonitor(argv: ["dmsetup"], field: field, unit: "blocks", stallSeconds: 10).remaining(in: "0 1 2\n") == nil)
+        }
+        let monitor = ProgressMonitor(argv: ["dmsetup"], field: 1, unit: "blocks", stallSeconds: 10)
+        #expect(monitor.remaining(in: "0 -5 2") == nil && monitor.remaining(in: "0 99999999999999999999 2") == nil)
+        #expect(monitor.remaining(in: "0 7 2") == 7)
+    }
 }

@@ -113,7 +113,9 @@ public struct ProgressMonitor: Codable, Sendable, Equatable {
     /// The number in `output`, or nil when the output has another shape (the step may be over).
     public func remaining(in output: String) -> Int? {
         let fields = output.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" })
-        return field < fields.count ? Int(fields[field]) : nil
+        // The field number comes from a saved plan, the count from the host: neither is trusted.
+        guard fields.indices.contains(field), let left = Int(fields[field]), left >= 0 else { return nil }
+        return left
     }
 }
 
