@@ -263,4 +263,11 @@ private final class LockHolder: @unchecked Sendable {
         #expect(stage.read("/etc/systemd/system/pkg-demo.service") == nil, "the package's file is not copied or owned")
         #expect(try reconcile(["plan", "--root", stage.root, "--detailed-exitcode", stage.manifest]).status == 0)
     }
+
+    @Test func aMistypedCommandNamesTheCommandMeant() throws {
+        let run = try reconcile(["plna", "manifests/"])
+        #expect(run.status == 64)
+        #expect(run.stderr.contains("error: unknown command \"plna\"; did you mean \"plan\"?"), "\(run.stderr)")
+        #expect(try reconcile(["help"]).status == 0)
+    }
 }
