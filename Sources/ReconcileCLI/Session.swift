@@ -52,7 +52,21 @@ struct Session {
             Terminal.writeError(diagnosticRenderer.render(loaded.diagnostics.sorted))
         }
         if loaded.diagnostics.hasErrors { throw CLIExit.failure }
+        if let hosts, hosts.count == 1, let host = hosts.first, loaded.resources.isEmpty {
+            Terminal.writeError(TerminalText.escapedKeepingLineFeeds(Self.nothingSelected(loaded, paths: paths, host: host)))
+        }
         return loaded
+    }
+
+    /// An empty plan from an empty selection looks like a converged host: say which it is.
+    static func nothingSelected(_ loaded: LoadedManifests, paths: [String], host: HostIdentity) -> String {
+        let where_ = paths.joined(separator: " ")
+        guard !loaded.declared.isEmpty else {
+            return "warning: no resources in \(where_): no *.yaml or *.yml document declares one"
+        }
+        let labels = host.labels.isEmpty ? "no labels" : host.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
+        return "warning: none of the \(loaded.declared.count) resources in \(where_) is for host \(host.name) (\(labels)): "
+            + "their hosts: selections leave it out; check --host and --label"
     }
 
     private var diagnosticRenderer: DiagnosticRenderer {

@@ -270,4 +270,16 @@ private final class LockHolder: @unchecked Sendable {
         #expect(run.stderr.contains("error: unknown command \"plna\"; did you mean \"plan\"?"), "\(run.stderr)")
         #expect(try reconcile(["help"]).status == 0)
     }
+
+    /// An empty plan from an empty selection must not pass for a converged host.
+    @Test func anEmptySelectionWarns() throws {
+        let stage = Stage()
+        try stage.writeManifest("kind: File\nname: a\npath: /a\ncontent: x\nhosts: [elsewhere.example.org]\n")
+        let run = try reconcile(["plan", "--root", stage.root, "--host", "mx1.example.org", stage.manifest])
+        #expect(run.status == 0)
+        #expect(run.stderr.contains("warning: none of the 1 resources in \(stage.manifest) is for host mx1.example.org (no labels)"), "\(run.stderr)")
+        try FileManager.default.createDirectory(atPath: stage.path + "/none", withIntermediateDirectories: true)
+        let empty = try reconcile(["plan", "--root", stage.root, stage.path + "/none"])
+        #expect(empty.stderr.contains("warning: no resources in \(stage.path)/none"), "\(empty.stderr)")
+    }
 }
