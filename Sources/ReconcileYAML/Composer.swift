@@ -53,6 +53,8 @@ struct Composer {
 
     // Per-document state.
     private var anchors: [String: Built] = [:]
+    /// Anchors of the stream's earlier documents, to say why an alias to one is undefined.
+    private var earlierAnchors: Set<String> = []
     private var stack: [Frame] = []
     private var root: (built: Built, isEmpty: Bool)?
     private var documentMark: Mark
@@ -77,6 +79,7 @@ struct Composer {
         case .streamStart, .streamEnd:
             break
         case .documentStart:
+            earlierAnchors.formUnion(anchors.keys)
             anchors = [:]
             stack = []
             root = nil
@@ -144,7 +147,10 @@ struct Composer {
         guard let target = anchors[name] else {
             let message = stack.contains(where: { $0.anchor == name })
                 ? "alias *\(name) refers to a node that contains it (recursive aliases are not supported)"
-                : "undefined alias *\(name)"
+                : earlierAnchors.contains(name)
+                    ? "undefined alias *\(name): &\(name) is defined in an earlier document, and anchors end at `---` "
+                        + "(each document stands alone; repeat the value, or keep both in one document)"
+                    : "undefined alias *\(name)"
             errors.append(YAMLError(mark: start, message: message, length: length))
             return placeholder(start: start, end: end)
         }

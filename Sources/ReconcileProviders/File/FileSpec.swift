@@ -102,6 +102,22 @@ extension FileSpec {
         return path
     }
 
+    /// A `source:` file's bytes, or why not in the system's words ("No such file or directory").
+    static func readSource(_ path: String) -> Result<Data, SourceProblem> {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return .failure(SourceProblem(String(cString: strerror(errno)))) }
+        guard info.st_mode & S_IFMT == S_IFREG else { return .failure(SourceProblem("not a regular file")) }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            return .failure(SourceProblem(access(path, R_OK) == 0 ? "unreadable" : String(cString: strerror(errno))))
+        }
+        return .success(data)
+    }
+
+    struct SourceProblem: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+
     static func decode(_ reader: ObjectReader, context: DecodeContext) -> FileSpec? {
         let path = readAbsolutePath(reader)
         let mode = readMode(reader)
@@ -119,9 +135,10 @@ extension FileSpec {
             case "source":
                 if let source = reader.string("source") {
                     let resolved = context.resolveManifestRelative(source)
-                    content = FileManager.default.contents(atPath: resolved)
-                    if content == nil {
-                        reader.error("source", "cannot read \(resolved)")
+                    switch Self.readSource(resolved) {
+                    case .success(let data): content = data
+                    case .failure(let reason):
+                        reader.error("source", "cannot read \(resolved) (\(source.hasPrefix("/") ? "as written" : "relative to the manifest's folder")): \(reason)")
                     }
                 }
             default:

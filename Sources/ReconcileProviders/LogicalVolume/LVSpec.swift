@@ -96,7 +96,7 @@ extension LVSpec {
     private static func readSize(_ reader: ObjectReader, _ key: String, required: Bool) -> ByteSize? {
         guard let text = reader.string(key, required: required) else { return nil }
         guard let size = ByteSize(parsing: text) else {
-            reader.error(key, "\"\(text)\" is not a size: a number with K, M, G, T or P (binary units), or bytes")
+            reader.error(key, "\"\(text)\" is not a size: a number with K, M, G, T or P (binary units), or bytes" + sizeHint(text))
             return nil
         }
         guard size <= ByteSize.lvmLimit else {
@@ -125,5 +125,20 @@ extension LVSpec {
             problems.path("cache.device", cache.device)
         }
         return problems.items
+    }
+}
+
+extension LVSpec {
+    /// What people write from habit: lvresize's relative "+200G", df's "100GB" or "100GiB".
+    static func sizeHint(_ text: String) -> String {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if trimmed.hasPrefix("+") || trimmed.hasPrefix("-") {
+            return "; sizes are absolute (the LV's whole size, as lvcreate -L takes it): write what the LV should be, not the change"
+        }
+        for suffix in ["iB", "ib", "B", "b"] where trimmed.count > suffix.count && trimmed.hasSuffix(suffix) {
+            let shorter = String(trimmed.dropLast(suffix.count))
+            if ByteSize(parsing: shorter) != nil { return "; did you mean \"\(shorter)\"? (units are binary: G is GiB)" }
+        }
+        return ""
     }
 }

@@ -21,7 +21,8 @@ public struct OnionAddress: Sendable, Hashable, CustomStringConvertible {
                 return "this is a v2 onion address (16 characters); v2 onion services stopped working in October 2021: use the service's v3 address (56 characters)"
             case .badLength(let count): return "a v3 onion address has 56 base32 characters before .onion, this has \(count)"
             case .badCharacters: return "a v3 onion address uses only base32 characters a–z and 2–7"
-            case .wrongVersion(let version): return "the address encodes version \(version), not 3"
+            case .wrongVersion(let version):
+                return "not a valid v3 address: its last characters encode version \(version), not 3 (a typo near the end?)"
             case .badChecksum: return "the address's checksum does not match its key (a typo?)"
             }
         }

@@ -1,0 +1,47 @@
+import Foundation
+import ReconcileCore
+import Testing
+
+/// Mistakes people make, and the message each gets: located, with what was meant.
+@Suite struct MessageTests {
+    static let onion = "tdgbhiqjnq7osklj6k7e4y37xhx6ytznp7ozqc2qxoqfhxfg3c5ygsid.onion"
+
+    func lv(size: String) -> String {
+        "kind: LogicalVolume\nname: storage/data\nsize: \"\(size)\"\n"
+    }
+
+    @Test func sizesWithBytesSuffixesSuggestTheUnit() {
+        #expect(rendered(loadManifest(lv(size: "100GB"))).contains("\"100GB\" is not a size: a number with K, M, G, T or P (binary units), or bytes; did you mean \"100G\"? (units are binary: G is GiB)"))
+        #expect(rendered(loadManifest(lv(size: "1.5TiB"))).contains("did you mean \"1.5T\"?"))
+    }
+
+    @Test func relativeSizesSayThatSizesAreAbsolute() {
+        #expect(rendered(loadManifest(lv(size: "+200G"))).contains("sizes are absolute (the LV's whole size, as lvcreate -L takes it)"))
+    }
+
+    @Test func aTypoAtTheEndOfAnOnionAddressSaysSo() {
+        let typo = String(Self.onion.dropLast(7)) + "e.onion"
+        let text = rendered(loadManifest("kind: OnionRelay\nname: mx\nentries:\n  example.org: \(typo)\n"))
+        #expect(text.contains("its last characters encode version") && text.contains("a typo near the end?"), "\(text)")
+    }
+
+    @Test func anAnchorFromAnEarlierDocumentSaysAnchorsEndAtTheSeparator() {
+        let text = rendered(loadManifest("""
+            kind: File
+            name: a
+            path: /a
+            content: &shared "x"
+            ---
+            kind: File
+            name: b
+            path: /b
+            content: *shared
+            """))
+        #expect(text.contains("undefined alias *shared: &shared is defined in an earlier document, and anchors end at `---`"), "\(text)")
+    }
+
+    @Test func aMissingSourceFileNamesTheResolvedPathAndWhy() {
+        let text = rendered(loadManifest("kind: File\nname: a\npath: /a\nsource: files/none\n", path: "/tmp/reconcile-no-such-dir/m.yaml"))
+        #expect(text.contains("cannot read /tmp/reconcile-no-such-dir/files/none (relative to the manifest's folder): No such file or directory"), "\(text)")
+    }
+}
