@@ -21,6 +21,7 @@ let package = Package(
             providers: [.apt(["libyaml-dev"])]
         ),
         .target(name: "ReconcileYAML", dependencies: ["CYaml"]),
+        .target(name: "CSystemCalls"),
         .target(name: "ReconcileCDB"),
         .target(name: "ReconcileTOML"),
         .target(
@@ -29,6 +30,7 @@ let package = Package(
                 "ReconcileYAML",
                 "ReconcileCDB",
                 "ReconcileTOML",
+                "CSystemCalls",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]

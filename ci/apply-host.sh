@@ -7,7 +7,10 @@
 # Env: PLANS (default plans), SSH_TARGET (default root@HOST), SSH_OPTIONS (extra ssh/scp options),
 #      RECONCILE (the binary's path on the host), REMOTE_PLAN (where the plan goes on the host),
 #      REMOTE_ROOT (the host's --root, if its facts were taken with one),
-#      ALLOW_DATA_LOSS=1 to pass --allow-data-loss.
+#      ALLOW_DATA_LOSS=1 to pass --allow-data-loss,
+#      REMOTE_ALLOWED_SIGNERS (an ssh allowed_signers file on the host): the plan's signature
+#      (PLANS/HOST.json.sig, from ci/plan.sh with PLAN_SIGNING_KEY) is copied too and the host
+#      refuses a plan that is unsigned or signed by a key not in that file.
 # The host is named HOST to reconcile (--host), as in its facts, whatever its own hostname.
 # Exit: 0 nothing changed, 2 changes applied, 1 error or stale plan.
 set -euo pipefail
@@ -22,6 +25,12 @@ if [[ -n "${REMOTE_ROOT:-}" ]]; then extra+=(--root "$REMOTE_ROOT"); fi
 if [[ "${ALLOW_DATA_LOSS:-0}" == 1 ]]; then extra+=(--allow-data-loss); fi
 ssh "${options[@]}" "$SSH_TARGET" mkdir -p "$(dirname "$REMOTE_PLAN")"
 scp -q "${options[@]}" "$plan" "$SSH_TARGET:$REMOTE_PLAN"
+if [[ -n "${REMOTE_ALLOWED_SIGNERS:-}" ]]; then
+    extra+=(--allowed-signers "$REMOTE_ALLOWED_SIGNERS")
+    # A missing signature is copied as nothing: the host then refuses the unsigned plan.
+    ssh "${options[@]}" "$SSH_TARGET" rm -f "$REMOTE_PLAN.sig"
+    if [[ -f "$plan.sig" ]]; then scp -q "${options[@]}" "$plan.sig" "$SSH_TARGET:$REMOTE_PLAN.sig"; fi
+fi
 status=0
 # shellcheck disable=SC2029  # expanded here on purpose: the remote command is fixed, its paths are ours
 ssh "${options[@]}" "$SSH_TARGET" "$RECONCILE" apply --auto-approve --detailed-exitcode "${extra[@]}" "$REMOTE_PLAN" || status=$?

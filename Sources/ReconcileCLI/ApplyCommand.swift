@@ -27,6 +27,14 @@ struct ApplyCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Wait this long for another apply's lock (default: do not wait).", valueName: "SECONDS"))
     var lockTimeout: Double = 0
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Apply a saved plan only if it is signed by a key in this ssh allowed_signers file (namespace reconcile-plan).",
+        valueName: "FILE"))
+    var allowedSigners: String?
+
+    @Option(name: .long, help: ArgumentHelp("The saved plan's signature (default: PLAN.sig beside it).", valueName: "PATH"))
+    var signature: String?
+
     @Option(name: .long, help: ArgumentHelp("Keep at most this many backup folders (STATE/backups/APPLY-ID).", valueName: "N"))
     var backupsKeep: Int = BackupPolicy.default.keep
 
@@ -34,6 +42,12 @@ struct ApplyCommand: ParsableCommand {
     var backupsMaxAge: Int = BackupPolicy.default.maxAgeDays
 
     func validate() throws {
+        if (allowedSigners != nil || signature != nil) && savedPlanPath == nil {
+            throw ValidationError("--allowed-signers and --signature check a saved plan: pass one PLAN.json")
+        }
+        if signature != nil && allowedSigners == nil {
+            throw ValidationError("--signature needs --allowed-signers to check it against")
+        }
         guard backupsKeep >= 1 else { throw ValidationError("--backups-keep must be at least 1 (this apply's own backups)") }
         guard backupsMaxAge >= 0 else { throw ValidationError("--backups-max-age is a number of days, 0 or more") }
     }
@@ -105,9 +119,17 @@ struct ApplyCommand: ParsableCommand {
 
     private func makePlan(_ session: Session) throws -> Plan {
         if let path = savedPlanPath {
-            let plan = try Plan.load(from: try readFile(path), path: path)
-            try SavedPlanCheck(registry: session.registry).verify(plan, host: session.host, identity: try hostOptions.identity(files: session.files))
-            return plan
+            // Read once: the bytes checked are the bytes decoded.
+            let data = try readFile(path)
+            if let allowedSigners {
+                let signer = try PlanSignature.verify(
+                    data, signature: signature ?? PlanSignature.defaultPath(for: path), allowedSigners: allowedSigners,
+                    commands: session.commands)
+                session.logger.info("plan signature verified", metadata: ["signer": "\(signer)", "plan": "\(path)"])
+            }
+            let saved = try Plan.load(from: data, path: path)
+            return try SavedPlanCheck(registry: session.registry).derive(
+                saved, host: session.host, identity: try hostOptions.identity(files: session.files), path: path)
         }
         let identity = try session.identity()
         let loaded = try session.loadManifests(manifests.paths, hosts: [identity])
@@ -118,7 +140,7 @@ struct ApplyCommand: ParsableCommand {
 
     /// Approval alone is not enough for a step that can lose data: it takes its own flag.
     private func refuseUnallowedDataLoss(_ plan: Plan) throws {
-        let risky = plan.changes.filter { $0.hasChanges && $0.risk == .dataLoss }.map(\.address.description)
+        let risky = plan.changes.filter { $0.hasChanges && $0.risk == .dataLoss }.map { TerminalText.escaped($0.address.description) }
         guard !risky.isEmpty, !allowDataLoss else { return }
         Terminal.writeError("error: this plan can lose data (\(risky.joined(separator: ", "))); nothing was changed. "
             + "Review it, then apply again with --allow-data-loss.")

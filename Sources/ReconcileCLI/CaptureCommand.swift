@@ -42,7 +42,7 @@ struct CaptureCommand: ParsableCommand {
             throw CLIExit.failure
         }
         guard resource.meta.state == .present, let units = CaptureUnits(spec) else {
-            Terminal.writeError("error: \(address) has state: absent; nothing to capture")
+            Terminal.writeError(TerminalText.escapedKeepingLineFeeds("error: \(address) has state: absent; nothing to capture"))
             throw CLIExit.failure
         }
         do {
@@ -51,7 +51,7 @@ struct CaptureCommand: ParsableCommand {
         } catch let exit as ExitCodeError {
             throw exit
         } catch {
-            Terminal.writeError("error: \(address): \(error)")
+            Terminal.writeError(TerminalText.escapedKeepingLineFeeds("error: \(address): \(error)"))
             throw CLIExit.failure
         }
     }

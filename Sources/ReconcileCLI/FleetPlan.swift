@@ -8,6 +8,7 @@ struct FleetPlan {
     let manifests: [String]
     let facts: String
     let out: String?
+    let signKey: String?
     let output: PlanOutputOptions
 
     func run() throws {
@@ -32,7 +33,7 @@ struct FleetPlan {
                     labels: document.labels)
                 let saved = try out.map { folder in
                     let path = "\(folder)/\(Self.fileName(document.host)).json"
-                    try session.save(try plan.jsonData(), to: path)
+                    try session.save(try plan.jsonData(), to: path, signKey: signKey)
                     return path
                 }
                 summary.add(plan, savedAt: saved)

@@ -61,7 +61,7 @@ struct ForegroundCapture {
         let files = units.rotate.map { "\(units.pcap)0… (a ring of \($0.files) files)" } ?? units.pcap
         Terminal.write("\nCapture \(units.name) stopped (\(why)): \(count.packets) packets, \(Self.format(bytes: count.bytes)) in \(files)\n")
         for child in failed {
-            Terminal.writeError("\(child.name) (\(child.argv.joined(separator: " "))) did not end cleanly; its output:\n\(child.logTail())")
+            Terminal.writeError(TerminalText.escapedKeepingLineFeeds("\(child.name) (\(child.argv.joined(separator: " "))) did not end cleanly; its output:\n\(child.logTail())"))
         }
         if outcome != .childFailed && failed.isEmpty { try? FileManager.default.removeItem(atPath: logs) }
         return outcome
@@ -106,7 +106,7 @@ struct ForegroundCapture {
             let child = try ChildProcess.spawn(units.argv(role, timeLimited: false), log: "\(logs)/\(role.rawValue).log")
             children.append((role, child))
             guard waitUntilReady(role, child) else {
-                Terminal.writeError("\(child.name) did not come up (\(child.argv.joined(separator: " "))):\n\(child.logTail())")
+                Terminal.writeError(TerminalText.escapedKeepingLineFeeds("\(child.name) did not come up (\(child.argv.joined(separator: " "))):\n\(child.logTail())"))
                 return child
             }
         }
@@ -175,7 +175,8 @@ struct ForegroundCapture {
         }
         var status = stat()
         if lstat(units.proxy, &status) == 0, status.st_mode & S_IFMT == S_IFSOCK {
-            unlink(units.proxy)
+            // Removed through the root walk: the proxy's folder may hold links a user planted.
+            try? LocalFileSystem().remove(units.proxy)
         }
         return failed
     }

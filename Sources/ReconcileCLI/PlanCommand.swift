@@ -45,7 +45,15 @@ struct PlanCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Also save the plan as JSON, for `reconcile apply FILE` (a folder with --facts FOLDER).", valueName: "PATH"))
     var out: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Sign each saved plan with this SSH private key (`ssh-keygen -Y sign`, namespace reconcile-plan): PLAN.json.sig.",
+        valueName: "KEY"))
+    var signKey: String?
+
     func validate() throws {
+        if signKey != nil && out == nil {
+            throw ValidationError("--sign-key signs saved plans: pass --out too")
+        }
         if let facts, FactsFiles.isDirectory(facts), hostOptions.host != nil || !hostOptions.labels.isEmpty {
             throw ValidationError("--host and --label name one host; with --facts FOLDER each host's facts do")
         }
@@ -54,7 +62,7 @@ struct PlanCommand: ParsableCommand {
     func run() throws {
         let session = Session(options: hostOptions)
         if let facts, FactsFiles.isDirectory(facts) {
-            try FleetPlan(session: session, manifests: manifests.paths, facts: facts, out: out, output: output).run()
+            try FleetPlan(session: session, manifests: manifests.paths, facts: facts, out: out, signKey: signKey, output: output).run()
             return
         }
         var stopwatch = Stopwatch()
@@ -101,7 +109,7 @@ struct PlanCommand: ParsableCommand {
     private func show(_ plan: Plan, session: Session) throws {
         // Encoding thousands of changes costs real time: only when asked for.
         if let out {
-            try session.save(try plan.jsonData(), to: out)
+            try session.save(try plan.jsonData(), to: out, signKey: signKey)
         }
         try output.write(plan)
         if let out, !output.json { Terminal.write("Saved plan to \(out); apply it with `reconcile apply \(out)`.\n") }

@@ -1,4 +1,5 @@
 import Foundation
+import ReconcileCore
 
 /// Apply progress on stderr: on a terminal one line rewritten in place; otherwise a log line
 /// at most every 10 seconds, so an hours-long flush does not flood a CI log.
@@ -20,10 +21,11 @@ final class ProgressLine: @unchecked Sendable {
             open = false
             lastLogged = nil
         }
-        Terminal.writeError(line)
+        Terminal.writeError(TerminalText.escaped(line))
     }
 
-    func update(_ line: String) {
+    func update(_ text: String) {
+        let line = TerminalText.escaped(text)
         lock.withLock {
             if interactive {
                 FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))

@@ -25,10 +25,24 @@ public struct ReconcileCommand: ParsableCommand {
 
     public init() {}
 
+    /// `reconcile plna …`: ArgumentParser would say "2 unexpected arguments"; name the command meant.
+    static func unknownCommand(_ arguments: [String]) -> String? {
+        guard let first = arguments.first, !first.hasPrefix("-"), !first.contains("/"), !first.contains(".") else { return nil }
+        let names = configuration.subcommands.compactMap { $0.configuration.commandName } + ["help"]
+        guard !names.contains(first) else { return nil }
+        return "unknown command \"\(TerminalText.escaped(first))\"" + Suggestion.didYouMean(first, in: names)
+            + " (commands: \(names.joined(separator: ", ")))"
+    }
+
     /// The entry point the executable calls; maps our exit statuses through ArgumentParser.
     public static func run(arguments: [String]? = nil) -> Never {
         // A closed pipe (`reconcile plan | head`) must not kill an apply half-way.
         signal(SIGPIPE, SIG_IGN)
+        let given = arguments ?? Array(CommandLine.arguments.dropFirst())
+        if let unknown = unknownCommand(given) {
+            Terminal.writeError("error: \(unknown)")
+            Foundation.exit(64)
+        }
         do {
             var command = try parseAsRoot(arguments)
             try command.run()

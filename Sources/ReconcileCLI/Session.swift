@@ -41,7 +41,7 @@ struct Session {
         do {
             loaded = try ManifestLoader(registry: registry).load(paths: paths, hosts: hosts)
         } catch {
-            Terminal.writeError("error: \(error)")
+            Terminal.writeError("error: " + TerminalText.escapedKeepingLineFeeds("\(error)"))
             throw CLIExit.failure
         }
         logger.debug("loaded manifests", metadata: [
@@ -67,14 +67,20 @@ struct Session {
         case let diagnostics as DiagnosticsError:
             Terminal.writeError(diagnosticRenderer.render(diagnostics.diagnostics))
         default:
-            Terminal.writeError("error: \(error)")
+            Terminal.writeError("error: " + TerminalText.escapedKeepingLineFeeds("\(error)"))
         }
         return CLIExit.failure
     }
 
-    /// Writes a document atomically, so a saved plan or facts file is never half there.
-    func save(_ data: Data, to path: String) throws {
+    /// Writes a document atomically, so a saved plan or facts file is never half there; with
+    /// `signKey`, its `ssh-keygen -Y` signature beside it (PATH.sig), made from the same bytes.
+    func save(_ data: Data, to path: String, signKey: String? = nil) throws {
         let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        if let signKey {
+            let signature = try PlanSignature.sign(data, key: signKey, commands: commands)
+            try LocalFileSystem().writeAtomically(
+                PlanSignature.defaultPath(for: absolute), content: signature, mode: 0o644, uid: nil, gid: nil)
+        }
         try LocalFileSystem().writeAtomically(absolute, content: data, mode: 0o600, uid: nil, gid: nil)
     }
 }

@@ -19,7 +19,7 @@ struct ShowCommand: ParsableCommand {
         do {
             plan = try Plan.load(from: try readFile(path), path: path)
         } catch {
-            Terminal.writeError("error: \(error)")
+            Terminal.writeError(TerminalText.escapedKeepingLineFeeds("error: \(error)"))
             throw CLIExit.failure
         }
         try output.write(plan)

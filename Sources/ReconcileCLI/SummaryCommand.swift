@@ -25,7 +25,7 @@ struct SummaryCommand: ParsableCommand {
                 summary.add(try Plan.load(from: try readFile(file), path: file), savedAt: file)
             }
         } catch {
-            Terminal.writeError("error: \(error)")
+            Terminal.writeError(TerminalText.escapedKeepingLineFeeds("error: \(error)"))
             throw CLIExit.failure
         }
         Terminal.write(json ? String(decoding: try summary.jsonData(), as: UTF8.self) + "\n" : summary.render())

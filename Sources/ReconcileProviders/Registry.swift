@@ -9,5 +9,6 @@ public enum Providers {
         AnyProvider(LogicalVolumeProvider()),
         AnyProvider(CaptureProxyProvider()),
         AnyProvider(GitLabRunnerProvider()),
+        AnyProvider(DirectoryProvider()),
     ])
 }

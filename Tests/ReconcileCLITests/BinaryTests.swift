@@ -244,4 +244,30 @@ private final class LockHolder: @unchecked Sendable {
         #expect(accepted.stdout.contains("\u{1B}["), "colour on a terminal")
         #expect(stage.read("/etc/motd") == "managed\n")
     }
+
+    /// A unit a package ships (its file in /lib/systemd/system): enabled by systemctl --root,
+    /// its file never written or owned.
+    @Test func aPackagesUnitIsEnabledInAStagedRootWithoutWritingItsFile() throws {
+        let stage = Stage()
+        try stage.writeManifest("kind: SystemdUnit\nname: pkg-demo.service\nenabled: true\nactive: true\n")
+        let missing = try reconcile(["plan", "--root", stage.root, stage.manifest])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("pkg-demo.service does not exist on this host (no unit file for it under"), "\(missing.stderr)")
+        try stage.write("/lib/systemd/system/pkg-demo.service", "[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\n")
+        let apply = try reconcile(["apply", "--auto-approve", "--root", stage.root, stage.manifest])
+        #expect(apply.status == 0, "\(apply.stdout)\(apply.stderr)")
+        #expect(apply.stdout.contains("warning: active: is not managed under --root"), "\(apply.stdout)")
+        let link = try? FileManager.default.destinationOfSymbolicLink(
+            atPath: stage.root + "/etc/systemd/system/multi-user.target.wants/pkg-demo.service")
+        #expect(link == "/lib/systemd/system/pkg-demo.service")
+        #expect(stage.read("/etc/systemd/system/pkg-demo.service") == nil, "the package's file is not copied or owned")
+        #expect(try reconcile(["plan", "--root", stage.root, "--detailed-exitcode", stage.manifest]).status == 0)
+    }
+
+    @Test func aMistypedCommandNamesTheCommandMeant() throws {
+        let run = try reconcile(["plna", "manifests/"])
+        #expect(run.status == 64)
+        #expect(run.stderr.contains("error: unknown command \"plna\"; did you mean \"plan\"?"), "\(run.stderr)")
+        #expect(try reconcile(["help"]).status == 0)
+    }
 }

@@ -146,4 +146,17 @@ import Testing
         #expect(check.status == 0, "\(check.stdoutText)")
         #expect(check.stdoutText.hasSuffix("OK\n"))
     }
+
+    /// Debian's stock Exim ignores conf.d: a relay planned there would converge and route nothing.
+    @Test func anEximThatIgnoresConfDIsAPlanErrorNotAWarning() throws {
+        let stage = Stage()
+        try stage.write("/etc/exim4/update-exim4.conf.conf", "dc_eximconfig_configtype='local'\ndc_use_split_config='false'\n")
+        try stage.writeManifest("kind: OnionRelay\nname: mx\nentries:\n  example.org: \(Self.onionA)\n")
+        let plan = try reconcile(["plan", "--root", stage.root, stage.manifest])
+        #expect(plan.status == 1)
+        #expect(plan.stderr.contains("error: exim: OnionRelay/mx: Debian's Exim on this host ignores /etc/exim4/conf.d"), "\(plan.stderr)")
+        #expect(plan.stderr.contains("Set dc_use_split_config='true' there and run update-exim4.conf"), "\(plan.stderr)")
+        try stage.write("/etc/exim4/update-exim4.conf.conf", "dc_eximconfig_configtype='local'\ndc_use_split_config='true'\n")
+        #expect(try reconcile(["plan", "--root", stage.root, stage.manifest]).status == 0)
+    }
 }

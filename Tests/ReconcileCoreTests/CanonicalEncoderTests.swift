@@ -10,9 +10,14 @@ import Testing
         + "é ü ß 漢字 🙂 \u{2028}\u{2029}\u{FEFF} \u{10FFFF} a/b\\c\"d"
 
     static func file(_ text: String?) -> FileObservation {
-        FileObservation(
+        var observation = FileObservation(
             exists: true, type: .file, mode: 0o640, uid: 0, owner: "root", gid: UInt32.max, group: "wheel",
             size: Int64.max, sha256: "ab", text: text)
+        observation.sourceSHA256 = text.map { _ in "cd" }
+        observation.sourceProblem = text.map { "problem: \($0)" }
+        observation.unknownOwner = text.map { _ in "rot" }
+        observation.unknownGroup = text.map { _ in "whel" }
+        return observation
     }
 
     static func unit(_ name: String) -> UnitObservation {
@@ -35,9 +40,9 @@ import Testing
 
     /// FileObservation writes its own JSON; a property it does not know would be left out of fingerprints.
     @Test func fileObservationWritesEveryProperty() throws {
-        #expect(Mirror(reflecting: Self.file("x")).children.count == 10)
+        #expect(Mirror(reflecting: Self.file("x")).children.count == 14)
         let object = try JSONSerialization.jsonObject(with: Data(try #require(CanonicalEncoder.encode(Self.file("x")))))
-        #expect((object as? [String: Any])?.count == 10)
+        #expect((object as? [String: Any])?.count == 14)
     }
 
     /// Integers of the widths observations use are written without their generic description.

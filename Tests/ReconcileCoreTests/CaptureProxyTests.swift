@@ -49,7 +49,7 @@ import Testing
             m.yaml:2:7: error: name: "bad name" cannot name units: use letters, digits, "_", "." and "-", starting with a letter or digit (at most 200 characters)
             2 | name: "bad name"
               |       ^~~~~~~~
-            m.yaml:3:9: error: socket: must be an absolute path without "..", found "run/app.sock"
+            m.yaml:3:9: error: socket: must be an absolute path (starting with "/"), found "run/app.sock"
             3 | socket: run/app.sock
               |         ^~~~~~~~~~~~
             m.yaml:4:8: error: proxy: may hold only letters, digits and . _ / + - (socat and systemd read it unquoted), found "/run/app,sock"

@@ -186,6 +186,16 @@ import Testing
         }
     }
 
+    /// Debian's nobody has no group "nobody": the default group (the user's name) names the real one.
+    @Test func anExistingUserWithoutAGroupOfItsNameGetsTheGroupToSet() throws {
+        let stage = Self.stage()
+        #expect {
+            try stage.plan(Self.manifest.replacingOccurrences(of: "group: nogroup\n", with: ""))
+        } throws: { error in
+            "\(error)".contains("user nobody exists without a group nobody; its primary group is nogroup: set group: nogroup")
+        }
+    }
+
     @Test func aConfigThatIsNotTOMLStopsThePlanWithItsLine() throws {
         let stage = Self.stage()
         try stage.directory.write(String(Self.configPath.dropFirst()), "concurrent = 1\n[[runners]\n")
@@ -349,4 +359,6 @@ import Testing
 }
 
 /// A spec for hand-built changes.
-struct GitLabRunnerSpecStub: ResourceSpec {}
+struct GitLabRunnerSpecStub: ResourceSpec {
+    func problems(name: String, state: ResourceState) -> [String] { [] }
+}

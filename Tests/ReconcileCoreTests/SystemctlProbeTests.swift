@@ -8,10 +8,10 @@ import Testing
         let output = try fixture("systemctl-show-mixed.txt")
         let units = ["a.service", "b.service", "missing.service", "c.timer"]
         let states = try SystemctlProbe.parseShow(output, units: units)
-        #expect(states["a.service"] == .init(unitFileState: "enabled", activeState: "active", subState: "running"))
-        #expect(states["b.service"] == .init(unitFileState: "disabled", activeState: "inactive", subState: "dead"))
-        #expect(states["missing.service"] == .init(unitFileState: nil, activeState: "inactive", subState: "dead"))
-        #expect(states["c.timer"] == .init(unitFileState: "enabled", activeState: "active", subState: "waiting"))
+        #expect(states["a.service"] == .init(unitFileState: "enabled", activeState: "active", subState: "running", loadState: "loaded"))
+        #expect(states["b.service"] == .init(unitFileState: "disabled", activeState: "inactive", subState: "dead", loadState: "loaded"))
+        #expect(states["missing.service"] == .init(unitFileState: nil, activeState: "inactive", subState: "dead", loadState: "not-found"))
+        #expect(states["c.timer"] == .init(unitFileState: "enabled", activeState: "active", subState: "waiting", loadState: "loaded"))
     }
 
     @Test func blockCountMismatchIsAnError() throws {

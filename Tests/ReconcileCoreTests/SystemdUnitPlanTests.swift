@@ -140,4 +140,43 @@ import Testing
         #expect(plan.changes.map(\.triggers) == [[.restart(unit: "app.service")], []])
         #expect(plan.changes.map(\.action) == [.update, .update])
     }
+
+    // MARK: units the host already has (a package's)
+
+    func packageUnit(enabled: Bool? = true, active: Bool? = true, restartOn: [ResourceAddress] = []) -> UnitSpec {
+        UnitSpec(unit: "exim4.service", content: nil, enabled: enabled, active: active, restartOn: restartOn)
+    }
+
+    func packageObservation(fileState: String?, active: String?, load: String) -> UnitObservation {
+        UnitObservation(file: .missing, unitFileState: fileState, activeState: active, subState: nil, loadState: load)
+    }
+
+    @Test func aPackagesStoppedUnitIsEnabledAndStartedWithoutTouchingItsFile() throws {
+        let plan = try provider.plan(
+            declared(packageUnit()), observed: packageObservation(fileState: "disabled", active: "inactive", load: "loaded"),
+            context: PlanContext(root: live, changing: []))
+        #expect(plan.action == .update)
+        #expect(plan.steps.map(\.summary) == ["systemctl enable exim4.service", "systemctl start exim4.service"])
+        #expect(plan.reasons == ["not enabled (disabled)", "inactive, but active: true"])
+    }
+
+    @Test func aPackagesRunningUnitRestartsOnlyWhenItsInputsChange() throws {
+        let input = ResourceAddress(kind: "OnionRelay", name: "mx")
+        let running = packageObservation(fileState: "enabled", active: "active", load: "loaded")
+        let quiet = try provider.plan(declared(packageUnit(restartOn: [input])), observed: running, context: PlanContext(root: live, changing: []))
+        #expect(quiet == .noop)
+        let changed = try provider.plan(declared(packageUnit(restartOn: [input])), observed: running, context: PlanContext(root: live, changing: [input]))
+        #expect(changed.triggers == [.restart(unit: "exim4.service")])
+        #expect(changed.steps.isEmpty, "its file is not ours: nothing is written")
+    }
+
+    @Test func aUnitTheHostDoesNotHaveIsAPlanError() throws {
+        #expect(throws: PlanProblem.self) {
+            try provider.plan(
+                declared(packageUnit()), observed: packageObservation(fileState: nil, active: "inactive", load: "not-found"),
+                context: PlanContext(root: live, changing: []))
+        }
+        let loaded = loadManifest("kind: SystemdUnit\nname: exim4.service\n")
+        #expect(rendered(loaded).contains("content: give the unit file's content, or (for a unit a package ships"), "\(rendered(loaded))")
+    }
 }

@@ -422,8 +422,21 @@ for i in "${!HOSTS[@]}"; do
   run_logged "ci-facts-$h" env FACTS="$T/ci-facts" "${vars[@]}" "$REPO/ci/collect-facts.sh" "$h"
   check_eq "e: ci/collect-facts.sh $h exits 0" 0 "$RC" "$LOG"
 done
-run_logged ci-plan env MANIFESTS="$M" FACTS="$T/ci-facts" PLANS="$T/ci-plans" RECONCILE="$BIN" "$REPO/ci/plan.sh"
+# Plans signed in the plan job; hosts trust only the CI's key.
+ssh-keygen -q -t ed25519 -N '' -C ci -f "$T/plan_key"
+ssh-keygen -q -t ed25519 -N '' -C other -f "$T/other_key"
+echo "ci@example.org namespaces=\"reconcile-plan\" $(cat "$T/plan_key.pub")" >"$T/allowed_signers"
+echo "other@example.org namespaces=\"reconcile-plan\" $(cat "$T/other_key.pub")" >"$T/other_signers"
+run_logged ci-plan env MANIFESTS="$M" FACTS="$T/ci-facts" PLANS="$T/ci-plans" RECONCILE="$BIN" \
+  PLAN_SIGNING_KEY="$T/plan_key" "$REPO/ci/plan.sh"
 check_eq "e: ci/plan.sh exits 0" 0 "$RC" "$LOG"
+check "e: each plan is signed" test -s "$T/ci-plans/h1.json.sig" -a -s "$T/ci-plans/h2.json.sig" -a -s "$T/ci-plans/h3.json.sig"
+mapfile -t vars < <(ci_env 1)
+run_logged ci-apply-h2-wrong-signer env PLANS="$T/ci-plans" SSH_TARGET="root@$NET.2.2" \
+  REMOTE_PLAN="$T/h2/remote/incoming.json" REMOTE_ALLOWED_SIGNERS="$T/other_signers" "${vars[@]}" "$REPO/ci/apply-host.sh" h2
+check_eq "e: h2: a plan signed by a key the host does not trust is refused (exit 1)" 1 "$RC" "$LOG"
+check "e: h2: the refusal names the signature" grep -q "is by no key in" "$LOG"
+check_eq "e: h2: its motd is left as it was" "managed by reconcile: fleet test v2" "$(content "$T/h2/root$F/motd")"
 check_eq "e: its summary: 3 hosts, each with changes" "3 3" \
   "$(fetched "$T/ci-plans/summary.json" '" ".join(str(j["totals"][k]) for k in ("hosts", "hostsWithChanges"))')"
 echo "drifted after the review" >"$T/h3/root$F/motd"
@@ -431,7 +444,7 @@ for i in "${!HOSTS[@]}"; do
   h=${HOSTS[$i]}
   mapfile -t vars < <(ci_env "$i")
   run_logged "ci-apply-$h" env PLANS="$T/ci-plans" SSH_TARGET="root@$NET.$((i + 1)).2" \
-    REMOTE_PLAN="$T/$h/remote/incoming.json" "${vars[@]}" "$REPO/ci/apply-host.sh" "$h"
+    REMOTE_PLAN="$T/$h/remote/incoming.json" REMOTE_ALLOWED_SIGNERS="$T/allowed_signers" "${vars[@]}" "$REPO/ci/apply-host.sh" "$h"
   if [ "$h" = h3 ]; then
     check_eq "e: h3 (drifted): ci/apply-host.sh exits 1" 1 "$RC" "$LOG"
     check "e: h3: the failure says stale plan" grep -q "stale plan" "$LOG"

@@ -73,6 +73,11 @@ BROKEN = {
     "unknown key": "kind: File\nname: a\npath: /a\ncontent: x\ncontnt: y\n",
     "relative path": "kind: File\nname: a\npath: etc/a\ncontent: x\n",
     "dot-dot path": "kind: File\nname: a\npath: /etc/../a\ncontent: x\n",
+    "directory without path": "kind: Directory\nname: d\n",
+    "directory with content": "kind: Directory\nname: d\npath: /d\ncontent: x\n",
+        "two spellings of a path": "kind: File\nname: a\npath: //etc/./a\ncontent: x\n",
+    "control character in a path": "kind: File\nname: a\npath: \"/etc/a\\nb\"\ncontent: x\n",
+    "content from two places": "kind: File\nname: a\npath: /a\ncontent: {env: A, file: /b}\n",
     "content and source": "kind: File\nname: a\npath: /a\ncontent: x\nsource: y\n",
     "no content": "kind: File\nname: a\npath: /a\n",
     "bad mode": "kind: File\nname: a\npath: /a\ncontent: x\nmode: \"0999\"\n",
@@ -159,6 +164,10 @@ GOOD = {
     "absent relay": "kind: OnionRelay\nname: mx\nstate: absent\n",
     "absent file without content": "kind: File\nname: a\npath: /a\nstate: absent\n",
     "absent unit": "kind: SystemdUnit\nname: a.service\nstate: absent\n",
+    "directory": "kind: Directory\nname: d\npath: /srv/data\nmode: \"0750\"\nowner: www-data\n",
+    "absent directory": "kind: Directory\nname: d\npath: /srv/data\nstate: absent\n",
+        "a package's unit, enabled and running": "kind: SystemdUnit\nname: tor@default.service\nenabled: true\nactive: true\n",
+    "sensitive file from the host": "kind: File\nname: k\npath: /etc/k\ncontent: {file: /etc/reconcile/secrets/k}\nmode: \"0600\"\n",
     "unit with restartOn": "kind: File\nname: c\npath: /c\ncontent: x\n---\n"
                            "kind: SystemdUnit\nname: a.service\ncontent: x\nrestartOn: [File/c]\n",
     "capture minimal (warns: unbounded)": CAPTURE,
@@ -229,6 +238,37 @@ with tempfile.TemporaryDirectory() as stage:
     result = run("facts", "--root", stage, manifest)
     errors = schema_errors("facts.schema.json", json.loads(result.stdout) if result.returncode == 0 else {})
     check("staged facts match facts.schema.json", result.returncode == 0 and not errors, errors or result.stderr)
+    # Sensitive content: inline, from a host file and from the environment; hashes only.
+    os.makedirs(os.path.join(stage, "etc/reconcile/secrets"))
+    with open(os.path.join(stage, "etc/reconcile/secrets/k"), "w") as handle:
+        handle.write("schema-sensitive-canary-file\n")
+    with open(manifest, "w") as handle:
+        handle.write("kind: File\nname: inline\npath: /etc/inline.key\ncontent: schema-sensitive-canary-inline\nsensitive: true\n---\n"
+                     "kind: File\nname: from-file\npath: /etc/file.key\ncontent: {file: /etc/reconcile/secrets/k}\n---\n"
+                     "kind: File\nname: from-env\npath: /etc/env.key\ncontent: {env: SCHEMA_KEY}\n")
+    secret_env = dict(os.environ, SCHEMA_KEY="schema-sensitive-canary-env")
+    result = run("plan", "--json", "--root", stage, manifest, env=secret_env)
+    plan = json.loads(result.stdout) if result.returncode == 0 else {}
+    errors = schema_errors("plan.schema.json", plan)
+    check("sensitive plan matches plan.schema.json", result.returncode == 0 and not errors, errors or result.stderr)
+    check("sensitive plan holds no secret", "schema-sensitive-canary" not in result.stdout)
+    result = run("facts", "--root", stage, manifest, env=secret_env)
+    errors = schema_errors("facts.schema.json", json.loads(result.stdout) if result.returncode == 0 else {})
+    check("sensitive facts match facts.schema.json", result.returncode == 0 and not errors, errors or result.stderr)
+    # Directories: created, and a full one removed (a removeDirectory step, classed data-loss).
+    os.makedirs(os.path.join(stage, "srv/full/sub"))
+    with open(manifest, "w") as handle:
+        handle.write("kind: Directory\nname: new\npath: /srv/new\nmode: \"0750\"\n---\n"
+                     "kind: Directory\nname: full\npath: /srv/full\nstate: absent\n")
+    result = run("plan", "--json", "--root", stage, manifest)
+    plan = json.loads(result.stdout) if result.returncode == 0 else {}
+    errors = schema_errors("plan.schema.json", plan)
+    types = sorted({step["type"] for change in plan.get("changes", []) for step in change["steps"]})
+    check("directory plan matches plan.schema.json", result.returncode == 0 and not errors, errors or result.stderr)
+    check("directory plan creates one folder and removes the other", types == ["createDirectory", "removeDirectory"], types)
+    result = run("facts", "--root", stage, manifest)
+    errors = schema_errors("facts.schema.json", json.loads(result.stdout) if result.returncode == 0 else {})
+    check("directory facts match facts.schema.json", result.returncode == 0 and not errors, errors or result.stderr)
 
 # A runner's plan: a TOML entry edit with a secret reference, a new folder, no token anywhere.
 with tempfile.TemporaryDirectory() as stage:

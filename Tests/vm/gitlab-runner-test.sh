@@ -236,6 +236,25 @@ check_eq "concurrency changed: the unmanaged entry's lines are byte-for-byte unc
 check_eq "concurrency changed: gitlab-runner.service not restarted" "1 active" "$(starts_settled "$CONFIG" 1) $(is_active gitlab-runner.service)"
 plan_exit "after the concurrency change" 0
 
+# --- 3b: a link the runner's user plants in its home never redirects root's writes ---------
+# The home is the user's: it may swap the scripts folder for a link to /etc/profile.d. The
+# next root apply that rewrites a script must refuse, naming the link, and write nothing there.
+run_logged plant-link runuser -u "$RUNNER_USER" -- sh -c "mv '$HOME_DIR/alpha' '$HOME_DIR/alpha.real' && ln -s /etc/profile.d '$HOME_DIR/alpha'"
+check_eq "planted link: the runner's user replaced its scripts folder with a link" "0 $RUNNER_USER /etc/profile.d" \
+  "$RC $(stat -c %U "$HOME_DIR/alpha" 2>&1) $(readlink "$HOME_DIR/alpha" 2>&1)" "$LOG"
+PROFILE_BEFORE=$(find /etc/profile.d -printf "%p %s %T@\n" | sort | md5sum)
+IMAGE=registry.example.org/base/debian:14 write_alpha
+run_logged apply-through-link "$BIN" apply "$M" --auto-approve --state-dir "$STATE"
+check_eq "planted link: apply exits 1" 1 "$RC" "$LOG"
+check_eq "planted link: the error names the link and its owner" yes \
+  "$(grep -q "refusing to follow the link \"$HOME_DIR/alpha\" -> \"/etc/profile.d\".*owned by uid $(id -u "$RUNNER_USER"), not root" "$LOG" && echo yes || echo no)" "$LOG"
+check_eq "planted link: nothing was written into /etc/profile.d" "$PROFILE_BEFORE" "$(find /etc/profile.d -printf "%p %s %T@\n" | sort | md5sum)"
+check_eq "planted link: no executor script in /etc/profile.d" "gone gone gone gone" \
+  "$(for s in base prepare run cleanup; do printf '%s ' "$(file_gone "/etc/profile.d/$s.sh")"; done | sed 's/ $//')"
+run_logged unplant-link runuser -u "$RUNNER_USER" -- sh -c "rm '$HOME_DIR/alpha' && mv '$HOME_DIR/alpha.real' '$HOME_DIR/alpha'"
+IMAGE=registry.example.org/base/debian:13 write_alpha
+plan_exit "after the link is gone again" 0
+
 # --- 4: a unit change restarts the service once ---------------------------------------------
 EXECUTABLE=$STANDIN2
 write_alpha

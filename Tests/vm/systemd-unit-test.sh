@@ -170,7 +170,28 @@ check_eq "demo.service absent: other.service still active, never restarted" "act
   "$(is_active other.service) $(starts_settled $OTHER_STARTS 1)"
 plan_exit "after removing demo.service" 0
 
+# --- 9: a unit a package ships: enabled and started, its file never written --------------
+# As a package would install it: under /usr/lib/systemd/system, stopped and disabled.
+printf '[Service]\nExecStart=/bin/sleep infinity\n[Install]\nWantedBy=multi-user.target\n' >/usr/lib/systemd/system/pkg-demo.service
+systemctl daemon-reload
+printf 'kind: SystemdUnit\nname: pkg-demo.service\nenabled: true\nactive: true\n' >"$M/pkg.yaml"
+plan_exit "a package's unit, stopped and disabled" 2
+apply "a package's unit"
+check_eq "a package's unit: enabled and active" "enabled active" "$(is_enabled pkg-demo.service) $(is_active pkg-demo.service)"
+check_eq "a package's unit: its file stays the package's (none written in $UNIT_DIR)" "gone /usr/lib/systemd/system/pkg-demo.service" \
+  "$(if [ -e "$UNIT_DIR/pkg-demo.service" ]; then echo exists; else echo gone; fi) $(readlink -f "$(unit_prop pkg-demo.service FragmentPath)")"
+plan_exit "after starting the package's unit" 0
+systemctl stop pkg-demo.service
+plan_exit "the package's unit stopped by hand" 2
+apply "the package's unit started again"
+check_eq "the package's unit started again: active" active "$(is_active pkg-demo.service)"
+printf 'kind: SystemdUnit\nname: not-installed.service\nenabled: true\n' >"$M/pkg.yaml"
+plan_exit "a unit no package installed" 1
+check_eq "a unit no package installed: the error says so" yes \
+  "$(grep -q 'not-installed.service does not exist on this host' "$LOG" && echo yes || echo no)" "$LOG"
+rm -f "$M/pkg.yaml"
+
 # --- summary ---------------------------------------------------------------------------
-systemctl stop other.service demo.service >/dev/null 2>&1 || true
+systemctl stop other.service demo.service pkg-demo.service >/dev/null 2>&1 || true
 summary "$T0"
 [ "$FAILED" -eq 0 ]

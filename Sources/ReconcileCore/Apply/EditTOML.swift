@@ -23,8 +23,8 @@ extension Executor {
         } catch let error as TOMLError {
             throw ReconcileError.notAllowed("\(root.resolve(edit.path)):\(error.line):\(error.column): \(error.message)")
         }
-        let uid = try edit.owner.map(Self.uid)
-        let gid = try edit.group.map(Self.gid)
+        let uid = try edit.owner.map(uid)
+        let gid = try edit.group.map(gid)
         guard existing == nil || document.text != original else {
             try files.setAttributes(edit.path, mode: edit.mode, uid: uid, gid: gid)
             return

@@ -162,8 +162,8 @@ public struct Executor: Sendable {
             try writeFile(write, applyID: applyID)
         case .setAttributes(let attributes):
             try files.setAttributes(
-                attributes.path, mode: attributes.mode, uid: try attributes.owner.map(Self.uid),
-                gid: try attributes.group.map(Self.gid))
+                attributes.path, mode: attributes.mode, uid: try attributes.owner.map(uid),
+                gid: try attributes.group.map(gid))
         case .removeFile(let remove):
             if remove.needsDaemonReload && root.isLive {
                 queue.daemonReload = true
@@ -181,12 +181,14 @@ public struct Executor: Sendable {
             try compileCDB(compile)
         case .editTOML(let edit):
             try editTOML(edit, applyID: applyID)
+        case .removeDirectory(let directory):
+            try files.removeDirectory(directory.path, recursive: directory.recursive)
         case .createDirectory(let directory):
             let parent = (directory.path as NSString).deletingLastPathComponent
             if try files.status(parent) == nil { try files.createDirectories(parent, mode: 0o755) }
             if try files.status(directory.path) == nil { try files.createDirectories(directory.path, mode: directory.mode) }
             try files.setAttributes(
-                directory.path, mode: directory.mode, uid: try directory.owner.map(Self.uid), gid: try directory.group.map(Self.gid))
+                directory.path, mode: directory.mode, uid: try directory.owner.map(uid), gid: try directory.group.map(gid))
         }
     }
 
@@ -221,6 +223,7 @@ public struct Executor: Sendable {
     }
 
     private func writeFile(_ write: WriteFileStep, applyID: String) throws {
+        let content = try self.content(of: write)
         let existing = try files.status(write.path)
         if let existing, existing.type == .directory {
             throw ReconcileError.notAllowed("\(root.resolve(write.path)) is a directory; refusing to replace it with a file")
@@ -235,8 +238,22 @@ public struct Executor: Sendable {
         }
         let mode = write.mode ?? existing?.mode ?? 0o644
         try files.writeAtomically(
-            write.path, content: write.content, mode: mode,
-            uid: try write.owner.map(Self.uid), gid: try write.group.map(Self.gid))
+            write.path, content: content, mode: mode,
+            uid: try write.owner.map(uid), gid: try write.group.map(gid))
+    }
+
+    /// Sensitive content is read now (from the host when the plan names where), and written only
+    /// if it is what the plan promised: the plan never held it, so its hash is the promise.
+    private func content(of write: WriteFileStep) throws -> Data {
+        guard write.sensitive else { return write.content }
+        let content = try write.contentFrom.map { try $0.content(environment: environment, files: files) } ?? write.content
+        guard let promised = write.contentSHA256, Fingerprint.sha256(content) == promised else {
+            let hint = write.contentFrom.map { "\($0) changed since the plan was made; plan again" }
+                ?? "its content was written inline in the manifest, and saved plans never carry sensitive content: "
+                + "apply from the manifests, or use content: {file: …} or {env: …}"
+            throw ReconcileError.notAllowed("\(write.path): the sensitive content is not the one planned (\(hint)); nothing was written")
+        }
+        return content
     }
 
     /// Keeps what a write or removal replaces, under `backups/<apply>/<host path>`.
@@ -248,13 +265,18 @@ public struct Executor: Sendable {
         try state.files.writeAtomically(target, content: content, mode: status.mode & 0o700, uid: nil, gid: nil)
     }
 
-    static func uid(_ name: String) throws -> UInt32 {
-        guard let uid = Accounts.uid(name) else { throw ReconcileError.notAllowed("unknown user \"\(name)\"") }
+    /// By the host's own accounts: under `--root`, the root's etc/passwd and etc/group.
+    func uid(_ name: String) throws -> UInt32 {
+        let accounts = AccountDatabase.of(files)
+        guard let uid = accounts.uid(name) else { throw ReconcileError.notAllowed("unknown user \"\(name)\" (in \(accounts.source))") }
         return uid
     }
 
-    static func gid(_ name: String) throws -> UInt32 {
-        guard let gid = Accounts.gid(name) else { throw ReconcileError.notAllowed("unknown group \"\(name)\"") }
+    func gid(_ name: String) throws -> UInt32 {
+        let accounts = AccountDatabase.of(files)
+        guard let gid = accounts.gid(name) else {
+            throw ReconcileError.notAllowed("unknown group \"\(name)\" (in \(accounts.source.replacingOccurrences(of: "passwd", with: "group")))")
+        }
         return gid
     }
 }

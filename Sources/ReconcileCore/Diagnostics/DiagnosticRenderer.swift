@@ -17,7 +17,7 @@ public struct DiagnosticRenderer: Sendable {
             lines.append(source.snippet(at: mark, length: diagnostic.length))
         }
         for note in diagnostic.notes {
-            lines.append("\(note.mark): note: \(note.message)")
+            lines.append(TerminalText.escaped("\(note.mark): note: \(note.message)"))
             if let source = sources[note.mark.file] {
                 lines.append(source.snippet(at: note.mark))
             }
@@ -39,9 +39,10 @@ public struct DiagnosticRenderer: Sendable {
     }
 
     private func styledHeadline(_ diagnostic: Diagnostic) -> String {
-        guard colour else { return diagnostic.headline }
+        let headline = TerminalText.escapedKeepingLineFeeds(diagnostic.headline)
+        guard colour else { return headline }
         let code = diagnostic.severity == .error ? "\u{1B}[1;31m" : "\u{1B}[1;33m"
-        return "\u{1B}[1m" + diagnostic.headline.replacingFirst(
+        return "\u{1B}[1m" + headline.replacingFirst(
             "\(diagnostic.severity.rawValue):", with: "\(code)\(diagnostic.severity.rawValue):\u{1B}[0;1m"
         ) + "\u{1B}[0m"
     }

@@ -1,3 +1,4 @@
+import CSystemCalls
 import Foundation
 
 /// What a probe needs to know about a path.
@@ -31,6 +32,8 @@ public protocol HostFileSystem: Sendable {
     func read(_ path: String) throws -> Data
     /// The same, when a stat just gave the size: a probe reads thousands of small files.
     func read(_ path: String, sizeHint: Int) throws -> Data
+    /// What is at `path` and, for a regular file, its content: one look for a probe.
+    func statusAndContent(_ path: String) throws -> (status: FileStatus, content: Data?)?
     /// temp file beside the target, fsync, rename, fsync of the directory.
     func writeAtomically(_ path: String, content: Data, mode: UInt32, uid: UInt32?, gid: UInt32?) throws
     /// The same, for content too large to hold: `produce` writes to the temp file's descriptor,
@@ -42,10 +45,19 @@ public protocol HostFileSystem: Sendable {
     func setAttributes(_ path: String, mode: UInt32?, uid: UInt32?, gid: UInt32?) throws
     func remove(_ path: String) throws
     func createDirectories(_ path: String, mode: UInt32) throws
+    /// The names in a folder (nil when nothing, or no folder, is there); never through a link.
+    func entries(_ path: String) throws -> [String]?
+    /// `rmdir`, or the whole tree with `recursive`; links inside are removed, never followed.
+    func removeDirectory(_ path: String, recursive: Bool) throws
 }
 
 extension HostFileSystem {
     public func read(_ path: String, sizeHint: Int) throws -> Data { try read(path) }
+
+    public func statusAndContent(_ path: String) throws -> (status: FileStatus, content: Data?)? {
+        guard let status = try status(path) else { return nil }
+        return (status, status.type == .file ? try read(path, sizeHint: Int(status.size)) : nil)
+    }
 }
 
 /// User and group names resolved through the system's databases; names of ids are cached,
@@ -56,47 +68,122 @@ public enum Accounts {
 
     public static func userName(_ uid: UInt32) -> String {
         userNames.name(uid) {
-            guard let entry = getpwuid(uid), let name = entry.pointee.pw_name else { return String(uid) }
-            return String(cString: name)
+            nameLookups.withLock {
+                guard let entry = getpwuid(uid), let name = entry.pointee.pw_name else { return String(uid) }
+                return String(cString: name)
+            }
         }
     }
 
     public static func groupName(_ gid: UInt32) -> String {
         groupNames.name(gid) {
-            guard let entry = getgrgid(gid), let name = entry.pointee.gr_name else { return String(gid) }
-            return String(cString: name)
+            nameLookups.withLock {
+                guard let entry = getgrgid(gid), let name = entry.pointee.gr_name else { return String(gid) }
+                return String(cString: name)
+            }
         }
     }
+
+    /// getpwnam/getgrnam share static buffers with the id look-ups: one at a time.
+    private static let nameLookups = NSLock()
+
+    /// Ids found by name; a name not found is asked again next time (an apply may create it).
+    nonisolated(unsafe) private static var userIDs: [String: UInt32] = [:]
+    nonisolated(unsafe) private static var groupIDs: [String: UInt32] = [:]
 
     /// A name or a number; nil when neither resolves.
     public static func uid(_ name: String) -> UInt32? {
         if let number = UInt32(name) { return number }
-        guard let entry = getpwnam(name) else { return nil }
-        return entry.pointee.pw_uid
+        return nameLookups.withLock {
+            if let known = userIDs[name] { return known }
+            let found = getpwnam(name)?.pointee.pw_uid
+            userIDs[name] = found
+            return found
+        }
+    }
+
+    static func primaryGroup(of user: String) -> UInt32? {
+        nameLookups.withLock { getpwnam(user)?.pointee.pw_gid }
     }
 
     public static func gid(_ name: String) -> UInt32? {
         if let number = UInt32(name) { return number }
-        guard let entry = getgrnam(name) else { return nil }
-        return entry.pointee.gr_gid
+        return nameLookups.withLock {
+            if let known = groupIDs[name] { return known }
+            let found = getgrnam(name)?.pointee.gr_gid
+            groupIDs[name] = found
+            return found
+        }
     }
 }
 
-/// The real file system, under a root.
+/// The real file system, under a root. Every path is reached through `RootWalk`: from the
+/// root folder, component by component, never through a link a user could have planted.
 public struct LocalFileSystem: HostFileSystem {
     public let root: HostRoot
+    /// The root folder, opened once: every walk starts from it (a probe walks thousands of paths).
+    private let rootFolder: RootFolder
 
     public init(root: HostRoot = HostRoot()) {
         self.root = root
+        self.rootFolder = RootFolder(root)
+    }
+
+    /// Folders already walked to for reading: a probe reads thousands of files in a few folders.
+    /// Writes always walk afresh.
+    private let readFolders = FolderCache()
+
+    private var walk: RootWalk { RootWalk(root: root, rootFolder: rootFolder) }
+
+    private func parentForReading(of path: String) throws -> (RootWalk.Outcome, String) {
+        if let (folderPath, name) = RootWalk.plainSplit(path), let folder = readFolders[folderPath] {
+            return (.found(folder), name)
+        }
+        let (outcome, name) = try walk.parent(of: path)
+        if case .found(let folder) = outcome, let (folderPath, _) = RootWalk.plainSplit(path) { readFolders[folderPath] = folder }
+        return (outcome, name)
+    }
+
+    /// One walk for both: an lstat in the opened folder, then only a regular file is opened
+    /// (opening a device or FIFO can have effects), and only if it is still the file just seen.
+    public func statusAndContent(_ path: String) throws -> (status: FileStatus, content: Data?)? {
+        if !path.utf8.contains(where: { $0 != UInt8(ascii: "/") }) { return try status(path).map { ($0, nil) } }
+        let (outcome, name) = try parentForReading(of: path)
+        guard case .found(let folder) = outcome else { return nil }
+        var info = stat()
+        guard fstatat(folder.descriptor, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else {
+            if errno == ENOENT || errno == ENOTDIR { return nil }
+            throw ReconcileError.io(path: folder.describe(name), operation: "stat", errno: errno)
+        }
+        let status = Self.status(info)
+        guard status.type == .file else { return (status, nil) }
+        let descriptor = openat(folder.descriptor, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)
+        guard descriptor >= 0 else { throw ReconcileError.io(path: folder.describe(name), operation: "open", errno: errno) }
+        defer { close(descriptor) }
+        var opened = stat()
+        guard fstat(descriptor, &opened) == 0, opened.st_ino == info.st_ino, opened.st_dev == info.st_dev else {
+            throw ReconcileError.notAllowed("\(folder.describe(name)) was replaced while it was being read; probe again")
+        }
+        return (status, try Self.readAll(descriptor, expected: Int(info.st_size), path: folder.describe(name)))
     }
 
     public func status(_ path: String) throws -> FileStatus? {
-        let resolved = root.resolve(path)
-        var info = stat()
-        guard lstat(resolved, &info) == 0 else {
-            if errno == ENOENT || errno == ENOTDIR { return nil }
-            throw ReconcileError.io(path: resolved, operation: "stat", errno: errno)
+        if !path.utf8.contains(where: { $0 != UInt8(ascii: "/") }) {
+            var info = stat()
+            guard stat(root.path, &info) == 0 else { throw ReconcileError.io(path: root.path, operation: "stat", errno: errno) }
+            return Self.status(info)
         }
+        let (outcome, name) = try parentForReading(of: path)
+        guard case .found(let folder) = outcome else { return nil }
+        var info = stat()
+        guard fstatat(folder.descriptor, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else {
+            if errno == ENOENT || errno == ENOTDIR { return nil }
+            throw ReconcileError.io(path: folder.describe(name), operation: "stat", errno: errno)
+        }
+        return Self.status(info)
+    }
+
+    static func status(_ info: stat) -> FileStatus {
         let type: FileStatus.FileType
         switch info.st_mode & S_IFMT {
         case S_IFREG: type = .file
@@ -120,14 +207,23 @@ public struct LocalFileSystem: HostFileSystem {
     }
 
     private func read(_ path: String, expectedSize: Int?) throws -> Data {
-        let resolved = root.resolve(path)
-        let descriptor = open(resolved, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-        guard descriptor >= 0 else { throw ReconcileError.io(path: resolved, operation: "open", errno: errno) }
+        let (outcome, name) = try parentForReading(of: path)
+        let folder: OpenDirectory
+        switch outcome {
+        case .found(let found): folder = found
+        case .missing(let missing, let errno): throw ReconcileError.io(path: missing, operation: "open directory", errno: errno)
+        }
+        let descriptor = openat(folder.descriptor, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)
+        guard descriptor >= 0 else { throw ReconcileError.io(path: folder.describe(name), operation: "open", errno: errno) }
         defer { close(descriptor) }
         let expected = expectedSize ?? {
             var info = stat()
             return fstat(descriptor, &info) == 0 ? Int(info.st_size) : 0
         }()
+        return try Self.readAll(descriptor, expected: expected, path: folder.describe(name))
+    }
+
+    private static func readAll(_ descriptor: Int32, expected: Int, path: String) throws -> Data {
         // Sized from the stat, plus room to notice a file that grew meanwhile.
         var buffer = Data(count: expected > 0 ? expected + 1 : 4096)
         var filled = 0
@@ -138,7 +234,7 @@ public struct LocalFileSystem: HostFileSystem {
             }
             if count < 0 {
                 if errno == EINTR { continue }
-                throw ReconcileError.io(path: resolved, operation: "read", errno: errno)
+                throw ReconcileError.io(path: path, operation: "read", errno: errno)
             }
             if count == 0 { break }
             filled += count
@@ -166,76 +262,180 @@ public struct LocalFileSystem: HostFileSystem {
         }, verify: { _ in })
     }
 
+    /// The temp file is made in the folder the walk opened (never by a path a user could
+    /// redirect meanwhile), and `verify` reads it through the process's own descriptor.
     public func writeAtomically(
         _ path: String, mode: UInt32, uid: UInt32?, gid: UInt32?,
         produce: (Int32) throws -> Void, verify: (String) throws -> Void
     ) throws {
-        let resolved = root.resolve(path)
-        let directory = (resolved as NSString).deletingLastPathComponent
-        let base = (resolved as NSString).lastPathComponent
-        var template = Array("\(directory)/.\(base).reconcile-XXXXXX".utf8CString)
-        let descriptor = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.map { mkstemp($0) } ?? -1 }
-        guard descriptor >= 0 else { throw ReconcileError.io(path: resolved, operation: "create temp file for", errno: errno) }
-        let temporary = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let (folder, name) = try walk.existingParent(of: path)
+        let (descriptor, temporary) = try Self.createTemporary(in: folder, for: name)
         var committed = false
         defer {
-            if !committed { unlink(temporary) }
+            if !committed { unlinkat(folder.descriptor, temporary, 0) }
         }
-        do {
-            defer { close(descriptor) }
-            try produce(descriptor)
-            if uid != nil || gid != nil {
-                // -1 (UInt32.max) leaves that id unchanged.
-                guard fchown(descriptor, uid ?? UInt32.max, gid ?? UInt32.max) == 0 else {
-                    throw ReconcileError.io(path: temporary, operation: "chown", errno: errno)
-                }
+        defer { close(descriptor) }
+        try produce(descriptor)
+        if uid != nil || gid != nil {
+            // -1 (UInt32.max) leaves that id unchanged.
+            guard fchown(descriptor, uid ?? UInt32.max, gid ?? UInt32.max) == 0 else {
+                throw ReconcileError.io(path: folder.describe(temporary), operation: "chown", errno: errno)
             }
-            // After chown, which may clear set-id bits.
-            guard fchmod(descriptor, mode_t(mode)) == 0 else { throw ReconcileError.io(path: temporary, operation: "chmod", errno: errno) }
-            guard fsync(descriptor) == 0 else { throw ReconcileError.io(path: temporary, operation: "fsync", errno: errno) }
         }
-        try verify(temporary)
-        guard rename(temporary, resolved) == 0 else { throw ReconcileError.io(path: resolved, operation: "rename onto", errno: errno) }
+        // After chown, which may clear set-id bits.
+        guard fchmod(descriptor, mode_t(mode)) == 0 else {
+            throw ReconcileError.io(path: folder.describe(temporary), operation: "chmod", errno: errno)
+        }
+        guard fsync(descriptor) == 0 else { throw ReconcileError.io(path: folder.describe(temporary), operation: "fsync", errno: errno) }
+        try verify("/proc/self/fd/\(descriptor)")
+        guard renameat(folder.descriptor, temporary, folder.descriptor, name) == 0 else {
+            throw ReconcileError.io(path: folder.describe(name), operation: "rename onto", errno: errno)
+        }
         committed = true
-        try syncDirectory(directory)
+        guard fsync(folder.descriptor) == 0 else { throw ReconcileError.io(path: folder.path, operation: "fsync", errno: errno) }
     }
 
+    /// `.NAME.reconcile-XXXXXX` beside the target, created exclusively (never an existing file or link).
+    static func createTemporary(in folder: OpenDirectory, for name: String) throws -> (Int32, String) {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        for _ in 0..<100 {
+            let suffix = String((0..<6).map { _ in alphabet[Int.random(in: 0..<alphabet.count)] })
+            let temporary = ".\(name).reconcile-\(suffix)"
+            let descriptor = openat(folder.descriptor, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+            if descriptor >= 0 { return (descriptor, temporary) }
+            guard errno == EEXIST else {
+                throw ReconcileError.io(path: folder.describe(temporary), operation: "create temp file", errno: errno)
+            }
+        }
+        throw ReconcileError.io(path: folder.describe(name), operation: "create temp file for", errno: EEXIST)
+    }
+
+    /// On the object itself, never through a link: a link at `path` is refused.
     public func setAttributes(_ path: String, mode: UInt32?, uid: UInt32?, gid: UInt32?) throws {
-        let resolved = root.resolve(path)
+        let (folder, name) = try walk.existingParent(of: path)
+        let descriptor = openat(folder.descriptor, name, RECONCILE_O_PATH | O_NOFOLLOW | O_CLOEXEC)
+        guard descriptor >= 0 else { throw ReconcileError.io(path: folder.describe(name), operation: "open", errno: errno) }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw ReconcileError.io(path: folder.describe(name), operation: "stat", errno: errno) }
+        guard info.st_mode & S_IFMT != S_IFLNK else {
+            throw ReconcileError.notAllowed("\(folder.describe(name)) is a symbolic link; refusing to change its target's owner or mode")
+        }
         if uid != nil || gid != nil {
-            guard lchown(resolved, uid ?? UInt32.max, gid ?? UInt32.max) == 0 else {
-                throw ReconcileError.io(path: resolved, operation: "chown", errno: errno)
+            guard fchownat(descriptor, "", uid ?? UInt32.max, gid ?? UInt32.max, RECONCILE_AT_EMPTY_PATH) == 0 else {
+                throw ReconcileError.io(path: folder.describe(name), operation: "chown", errno: errno)
             }
         }
         if let mode {
-            guard chmod(resolved, mode_t(mode)) == 0 else { throw ReconcileError.io(path: resolved, operation: "chmod", errno: errno) }
+            // An O_PATH descriptor takes no fchmod; its /proc link names exactly the inode opened.
+            guard chmod("/proc/self/fd/\(descriptor)", mode_t(mode)) == 0 else {
+                throw ReconcileError.io(path: folder.describe(name), operation: "chmod", errno: errno)
+            }
         }
     }
 
     public func remove(_ path: String) throws {
-        let resolved = root.resolve(path)
-        guard unlink(resolved) == 0 || errno == ENOENT else {
-            throw ReconcileError.io(path: resolved, operation: "remove", errno: errno)
+        let (outcome, name) = try walk.parent(of: path)
+        guard case .found(let folder) = outcome else { return }
+        guard unlinkat(folder.descriptor, name, 0) == 0 || errno == ENOENT else {
+            throw ReconcileError.io(path: folder.describe(name), operation: "remove", errno: errno)
         }
-        try syncDirectory((resolved as NSString).deletingLastPathComponent)
+        guard fsync(folder.descriptor) == 0 else { throw ReconcileError.io(path: folder.path, operation: "fsync", errno: errno) }
     }
 
     public func createDirectories(_ path: String, mode: UInt32) throws {
-        let resolved = root.resolve(path)
-        var current = ""
-        for component in resolved.split(separator: "/") {
-            current += "/\(component)"
-            if mkdir(current, mode_t(mode)) != 0 && errno != EEXIST {
-                throw ReconcileError.io(path: current, operation: "create directory", errno: errno)
+        _ = try walk.directory(path, creatingWithMode: mode)
+    }
+
+    public func entries(_ path: String) throws -> [String]? {
+        let (outcome, name) = try walk.parent(of: path)
+        guard case .found(let folder) = outcome else { return nil }
+        let descriptor = openat(folder.descriptor, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            if [ENOENT, ENOTDIR, ELOOP].contains(errno) { return nil }
+            throw ReconcileError.io(path: folder.describe(name), operation: "open directory", errno: errno)
+        }
+        return try Self.names(in: descriptor, path: folder.describe(name))
+    }
+
+    public func removeDirectory(_ path: String, recursive: Bool) throws {
+        let (folder, name) = try walk.existingParent(of: path)
+        if recursive {
+            let descriptor = openat(folder.descriptor, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            guard descriptor >= 0 else {
+                if errno == ENOENT { return }
+                throw ReconcileError.io(path: folder.describe(name), operation: "open directory", errno: errno)
+            }
+            try Self.emptyTree(descriptor, path: folder.describe(name))
+        }
+        guard unlinkat(folder.descriptor, name, AT_REMOVEDIR) == 0 || errno == ENOENT else {
+            throw ReconcileError.io(path: folder.describe(name), operation: "remove directory", errno: errno)
+        }
+        guard fsync(folder.descriptor) == 0 else { throw ReconcileError.io(path: folder.path, operation: "fsync", errno: errno) }
+    }
+
+    /// Reads a folder's names through its descriptor, which it closes.
+    private static func names(in descriptor: Int32, path: String) throws -> [String] {
+        guard let stream = fdopendir(descriptor) else {
+            close(descriptor)
+            throw ReconcileError.io(path: path, operation: "read directory", errno: errno)
+        }
+        defer { closedir(stream) }
+        var names: [String] = []
+        while let entry = readdir(stream) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
+                String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    /// Removes everything below the folder open at `descriptor` (closed here), depth first,
+    /// each name relative to its own folder's descriptor: a link is unlinked, never entered.
+    private static func emptyTree(_ descriptor: Int32, path: String) throws {
+        let listing = dup(descriptor)
+        guard listing >= 0 else {
+            close(descriptor)
+            throw ReconcileError.io(path: path, operation: "dup", errno: errno)
+        }
+        defer { close(descriptor) }
+        for name in try names(in: listing, path: path) {
+            var info = stat()
+            guard fstatat(descriptor, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else {
+                if errno == ENOENT { continue }
+                throw ReconcileError.io(path: path + "/" + name, operation: "stat", errno: errno)
+            }
+            if info.st_mode & S_IFMT == S_IFDIR {
+                let child = openat(descriptor, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                guard child >= 0 else { throw ReconcileError.io(path: path + "/" + name, operation: "open directory", errno: errno) }
+                try emptyTree(child, path: path + "/" + name)
+                guard unlinkat(descriptor, name, AT_REMOVEDIR) == 0 || errno == ENOENT else {
+                    throw ReconcileError.io(path: path + "/" + name, operation: "remove directory", errno: errno)
+                }
+            } else {
+                guard unlinkat(descriptor, name, 0) == 0 || errno == ENOENT else {
+                    throw ReconcileError.io(path: path + "/" + name, operation: "remove", errno: errno)
+                }
             }
         }
     }
+}
 
-    private func syncDirectory(_ directory: String) throws {
-        let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw ReconcileError.io(path: directory, operation: "open directory", errno: errno) }
-        defer { close(descriptor) }
-        guard fsync(descriptor) == 0 else { throw ReconcileError.io(path: directory, operation: "fsync", errno: errno) }
+/// Open folders by host path, for reading; bounded, since each holds a descriptor.
+private final class FolderCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var folders: [Substring: OpenDirectory] = [:]
+    private static let limit = 128
+
+    subscript(key: Substring) -> OpenDirectory? {
+        get { lock.withLock { folders[key] } }
+        set {
+            lock.withLock {
+                if folders.count >= Self.limit { folders.removeAll() }
+                folders[key] = newValue
+            }
+        }
     }
 }
 

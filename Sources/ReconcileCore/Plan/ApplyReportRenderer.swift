@@ -9,23 +9,23 @@ public enum ApplyReportRenderer {
         }
         if !report.completed.isEmpty && !report.succeeded {
             lines.append("Done:")
-            lines.append(contentsOf: report.completed.map { "  ✓ \($0)" })
+            lines.append(contentsOf: report.completed.map { "  ✓ \(TerminalText.escaped($0.description))" })
         }
         if let failure = report.failure {
             lines.append("Failed:")
-            lines.append("  ✗ \(failure.address.map { "\($0): " } ?? "")\(failure.step)")
-            lines.append(contentsOf: failure.message.split(separator: "\n").map { "      \($0)" })
+            lines.append("  ✗ " + TerminalText.escaped("\(failure.address.map { "\($0): " } ?? "")\(failure.step)"))
+            lines.append(contentsOf: failure.message.split(separator: "\n").map { "      " + TerminalText.escaped(String($0)) })
         }
         if !report.notAttempted.isEmpty {
             lines.append("Not attempted:")
-            lines.append(contentsOf: report.notAttempted.map { "  · \($0)" })
+            lines.append(contentsOf: report.notAttempted.map { "  · \(TerminalText.escaped($0.description))" })
         }
         if !report.triggersRun.isEmpty {
             lines.append("Restarts and reloads run:")
-            lines.append(contentsOf: report.triggersRun.map { "  ↻ \($0)" })
+            lines.append(contentsOf: report.triggersRun.map { "  ↻ \(TerminalText.escaped($0))" })
         }
         for failure in report.triggerFailures {
-            lines.append("  ✗ \(failure.step): \(failure.message)")
+            lines.append("  ✗ " + TerminalText.escaped("\(failure.step): \(failure.message)"))
         }
         if !report.backupsPruned.isEmpty {
             lines.append("Old backups removed (backup policy): \(report.backupsPruned.joined(separator: ", "))")

@@ -108,9 +108,9 @@ public struct Plan: Codable, Sendable, Equatable {
         } catch {
             throw ReconcileError.invalidPlanFile(path: path, reason: "\(error)")
         }
-        // The counts are summed across hosts: they must be the changes' own, never stored numbers.
+        // Counts are what `summary` and a reviewer read first: they must be the changes' own.
         guard plan.summary == Summary(changes: plan.changes) else {
-            throw ReconcileError.invalidPlanFile(path: path, reason: "its summary does not count its changes (was it edited?)")
+            throw ReconcileError.invalidPlanFile(path: path, reason: "its summary counts do not match its changes (edited?)")
         }
         return plan
     }

@@ -12,7 +12,7 @@ public struct PlanRenderer: Sendable {
     public func render(_ plan: Plan) -> String {
         var lines: [String] = []
         let origin = plan.source == .facts ? "from facts" : "live"
-        lines.append(paint("Plan for host \(plan.host) (\(origin), root \(plan.root))", .bold))
+        lines.append(paint("Plan for host \(TerminalText.escaped(plan.host)) (\(origin), root \(TerminalText.escaped(plan.root)))", .bold))
         lines.append("")
         for change in plan.changes where change.hasChanges || showUnchanged {
             lines.append(contentsOf: render(change))
@@ -25,25 +25,25 @@ public struct PlanRenderer: Sendable {
     func render(_ change: Change) -> [String] {
         let style = Self.style(for: change.action)
         let symbol = change.action.symbol.padding(toLength: 3, withPad: " ", startingAt: 0)
-        var header = paint("\(symbol) \(change.address)", style) + "  " + change.action.rawValue
+        var header = paint("\(symbol) \(TerminalText.escaped(change.address.description))", style) + "  " + change.action.rawValue
         if change.hasChanges {
             header += "  " + paint("[\(change.risk.rawValue)]", Self.style(for: change.risk))
         }
         var lines = ["  " + header]
         for reason in change.reasons {
-            lines.append("      " + reason)
+            lines.append("      " + TerminalText.escaped(reason))
         }
         for warning in change.warnings {
-            lines.append("      " + paint("warning: \(warning)", .yellow))
+            lines.append("      " + paint("warning: \(TerminalText.escaped(warning))", .yellow))
         }
         for step in change.steps {
-            lines.append("      " + paint("• ", .dim) + step.summary)
+            lines.append("      " + paint("• ", .dim) + TerminalText.escaped(step.summary))
             for line in step.details {
-                lines.append("          " + paintDiffLine(line))
+                lines.append("          " + paintDiffLine(TerminalText.escaped(line)))
             }
         }
         for trigger in change.triggers {
-            lines.append("      " + paint("↻ ", .dim) + "queues systemctl " + trigger.systemctl.arguments.joined(separator: " "))
+            lines.append("      " + paint("↻ ", .dim) + "queues systemctl " + TerminalText.escaped(trigger.systemctl.arguments.joined(separator: " ")))
         }
         return lines
     }

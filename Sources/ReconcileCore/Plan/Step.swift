@@ -11,6 +11,7 @@ public enum Step: Codable, Sendable, Equatable {
     case compileCDB(CompileCDBStep)
     case editTOML(EditTOMLStep)
     case createDirectory(CreateDirectoryStep)
+    case removeDirectory(RemoveDirectoryStep)
 
     static let daemonReloadNote = "; then systemctl daemon-reload (once per apply)"
 
@@ -27,7 +28,8 @@ public enum Step: Codable, Sendable, Equatable {
         case .writeFile(let step):
             let attributes = Self.describe(mode: step.mode, owner: step.owner, group: step.group)
             let suffix = attributes.isEmpty ? "" : " (\(attributes))"
-            return "write \(step.path)\(suffix)" + (step.needsDaemonReload ? Self.daemonReloadNote : "")
+            let source = step.sensitive ? " (sensitive content\(step.contentFrom.map { " from \($0)" } ?? ""), not backed up)" : ""
+            return "write \(step.path)\(suffix)\(source)" + (step.needsDaemonReload ? Self.daemonReloadNote : "")
         case .setAttributes(let step):
             return "set \(Self.describe(mode: step.mode, owner: step.owner, group: step.group)) on \(step.path)"
         case .removeFile(let step):
@@ -43,6 +45,10 @@ public enum Step: Codable, Sendable, Equatable {
             return step.summary
         case .createDirectory(let step):
             return "create directory \(step.path) (\(Self.describe(mode: step.mode, owner: step.owner, group: step.group)))"
+        case .removeDirectory(let step):
+            return step.recursive
+                ? "remove directory \(step.path) and everything in it (\(step.entries) entries at the top; not backed up)"
+                : "remove empty directory \(step.path)"
         }
     }
 
@@ -116,6 +122,7 @@ public struct ProgressMonitor: Codable, Sendable, Equatable {
 public struct WriteFileStep: Codable, Sendable, Equatable {
     /// Host path (before `--root` is applied).
     public var path: String
+    /// Empty in a plan read back when the content is sensitive: it was never written down.
     public var content: Data
     public var mode: UInt32?
     public var owner: String?
@@ -126,10 +133,17 @@ public struct WriteFileStep: Codable, Sendable, Equatable {
     public var backup: Bool
     /// Whether systemd must re-read unit files after this write.
     public var needsDaemonReload: Bool
+    /// Content kept out of plans, facts, logs, diffs and backups: JSON carries its hash only.
+    public var sensitive: Bool
+    /// Where sensitive content is read when the step runs (nil: it is held in memory, from the manifest).
+    public var contentFrom: SecretReference?
+    /// The sha256 the plan promised for sensitive content; a write of anything else is refused.
+    public var contentSHA256: String?
 
     public init(
         path: String, content: Data, mode: UInt32? = nil, owner: String? = nil, group: String? = nil,
-        diff: String? = nil, backup: Bool = true, needsDaemonReload: Bool = false
+        diff: String? = nil, backup: Bool = true, needsDaemonReload: Bool = false, sensitive: Bool = false,
+        contentFrom: SecretReference? = nil, contentSHA256: String? = nil
     ) {
         self.path = path
         self.content = content
@@ -139,6 +153,46 @@ public struct WriteFileStep: Codable, Sendable, Equatable {
         self.diff = diff
         self.backup = backup
         self.needsDaemonReload = needsDaemonReload
+        self.sensitive = sensitive
+        self.contentFrom = contentFrom
+        self.contentSHA256 = contentSHA256
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case path, content, mode, owner, group, diff, backup, needsDaemonReload, sensitive, contentFrom, contentSHA256
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        path = try container.decode(String.self, forKey: .path)
+        content = try container.decodeIfPresent(Data.self, forKey: .content) ?? Data()
+        mode = try container.decodeIfPresent(UInt32.self, forKey: .mode)
+        owner = try container.decodeIfPresent(String.self, forKey: .owner)
+        group = try container.decodeIfPresent(String.self, forKey: .group)
+        diff = try container.decodeIfPresent(String.self, forKey: .diff)
+        backup = try container.decode(Bool.self, forKey: .backup)
+        needsDaemonReload = try container.decode(Bool.self, forKey: .needsDaemonReload)
+        sensitive = try container.decodeIfPresent(Bool.self, forKey: .sensitive) ?? false
+        contentFrom = try container.decodeIfPresent(SecretReference.self, forKey: .contentFrom)
+        contentSHA256 = try container.decodeIfPresent(String.self, forKey: .contentSHA256)
+    }
+
+    /// Plans without sensitive content keep the shape they always had.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(path, forKey: .path)
+        if !sensitive { try container.encode(content, forKey: .content) }
+        try container.encodeIfPresent(mode, forKey: .mode)
+        try container.encodeIfPresent(owner, forKey: .owner)
+        try container.encodeIfPresent(group, forKey: .group)
+        try container.encodeIfPresent(diff, forKey: .diff)
+        try container.encode(backup, forKey: .backup)
+        try container.encode(needsDaemonReload, forKey: .needsDaemonReload)
+        if sensitive {
+            try container.encode(true, forKey: .sensitive)
+            try container.encodeIfPresent(contentFrom, forKey: .contentFrom)
+            try container.encodeIfPresent(contentSHA256, forKey: .contentSHA256)
+        }
     }
 }
 
@@ -154,6 +208,21 @@ public struct CreateDirectoryStep: Codable, Sendable, Equatable {
         self.mode = mode
         self.owner = owner
         self.group = group
+    }
+}
+
+/// `rmdir`, or with `recursive` the whole tree (links removed, never followed): only a step the
+/// plan classes data-loss removes anything but an empty folder.
+public struct RemoveDirectoryStep: Codable, Sendable, Equatable {
+    public var path: String
+    public var recursive: Bool
+    /// What the probe counted at the top, for the reviewer.
+    public var entries: Int
+
+    public init(path: String, recursive: Bool, entries: Int = 0) {
+        self.path = path
+        self.recursive = recursive
+        self.entries = entries
     }
 }
 

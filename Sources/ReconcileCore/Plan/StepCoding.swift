@@ -2,7 +2,7 @@
 /// so plan consumers need no knowledge of Swift's enum encoding.
 extension Step {
     private enum Kind: String, Codable {
-        case command, writeFile, setAttributes, removeFile, systemctl, check, compileCDB, editTOML, createDirectory
+        case command, writeFile, setAttributes, removeFile, systemctl, check, compileCDB, editTOML, createDirectory, removeDirectory
     }
 
     private enum TypeKey: String, CodingKey {
@@ -21,6 +21,7 @@ extension Step {
         case .compileCDB: self = .compileCDB(try CompileCDBStep(from: decoder))
         case .editTOML: self = .editTOML(try EditTOMLStep(from: decoder))
         case .createDirectory: self = .createDirectory(try CreateDirectoryStep(from: decoder))
+        case .removeDirectory: self = .removeDirectory(try RemoveDirectoryStep(from: decoder))
         }
     }
 
@@ -53,6 +54,9 @@ extension Step {
             try step.encode(to: encoder)
         case .createDirectory(let step):
             try container.encode(Kind.createDirectory, forKey: .type)
+            try step.encode(to: encoder)
+        case .removeDirectory(let step):
+            try container.encode(Kind.removeDirectory, forKey: .type)
             try step.encode(to: encoder)
         }
     }

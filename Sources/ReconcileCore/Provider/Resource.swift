@@ -88,6 +88,9 @@ public struct ResourceMeta: Sendable {
 public protocol ResourceSpec: Codable, Sendable, Equatable {
     /// Other resources this one needs first, beyond `dependsOn` (for example a unit's `restartOn`).
     var implicitDependencies: [ResourceAddress] { get }
+    /// What the manifest decoder would have refused in this spec, as `key: problem`: a spec read
+    /// back from a saved plan was not decoded from a manifest, so it is checked again here.
+    func problems(name: String, state: ResourceState) -> [String]
 }
 
 extension ResourceSpec {

@@ -5,6 +5,8 @@ public enum ReconcileError: Error, Sendable, CustomStringConvertible, Equatable 
     case invalidPlanFile(path: String, reason: String)
     case invalidFactsFile(path: String, reason: String)
     case stalePlan(details: [String])
+    /// A saved plan whose steps, diffs, summaries or counts are not what its desired state plans to.
+    case tamperedPlan(path: String, difference: String)
     case lockHeld(path: String, holder: String)
     case unknownKind(String)
     case io(path: String, operation: String, errno: Int32)
@@ -21,6 +23,9 @@ public enum ReconcileError: Error, Sendable, CustomStringConvertible, Equatable 
         case .stalePlan(let details):
             return "stale plan: the host changed since the plan was made; nothing was applied. "
                 + "Run `reconcile plan` again.\n" + details.map { "  - \($0)" }.joined(separator: "\n")
+        case .tamperedPlan(let path, let difference):
+            return "\(path): the saved plan is not what its own desired state plans to (edited, or made by another "
+                + "build); nothing was applied. First difference: \(difference). Plan again and review the new plan."
         case .lockHeld(let path, let holder):
             return "another apply holds the lock \(path): \(holder)"
         case .unknownKind(let kind):

@@ -34,6 +34,22 @@ public enum SecretReference: Codable, Sendable, Equatable, Hashable, CustomStrin
         }
     }
 
+    /// The whole content for a file: a file's bytes as they are (its last newline kept), a
+    /// variable's value; errors name the source only.
+    public func content(environment: [String: String], files: any HostFileSystem) throws -> Data {
+        switch self {
+        case .environment(let name):
+            guard let text = environment[name] else { throw ReconcileError.notAllowed("\(self) is not set") }
+            return Data(text.utf8)
+        case .file(let path):
+            guard let status = try files.status(path) else {
+                throw ReconcileError.notAllowed("\(self) does not exist (\(files.root.resolve(path)))")
+            }
+            guard status.type == .file else { throw ReconcileError.notAllowed("\(self) is not a regular file") }
+            return try files.read(path, sizeHint: Int(status.size))
+        }
+    }
+
     /// The value, without the trailing newline a file usually ends with; errors name the source only.
     public func resolve(environment: [String: String], files: any HostFileSystem) throws -> String {
         let value: String

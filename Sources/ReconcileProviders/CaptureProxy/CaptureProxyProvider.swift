@@ -32,9 +32,14 @@ public struct CaptureProxyProvider: ResourceProvider {
         return try resources.enumerated().map { index, resource in
             let own = Array(units[(index * roles.count)..<((index + 1) * roles.count)])
             let present = resource.meta.state == .present
+            var proxy = try FileObservation.probe(resource.spec.proxy, files: host.files)
+            if present {
+                // socat sets the proxy socket's owner: a name the host lacks fails the relay at start.
+                proxy.noteUnknownAccounts(owner: resource.spec.owner, group: resource.spec.group, in: AccountDatabase.of(host.files))
+            }
             return CaptureProxyObservation(
                 tcpdump: own[0], tcpRelay: own[1], unixRelay: own[2],
-                proxy: try FileObservation.probe(resource.spec.proxy, files: host.files),
+                proxy: proxy,
                 socket: try present ? resource.spec.socket.map { try FileObservation.probe($0, files: host.files) } : nil,
                 portListeners: present ? resource.spec.port.flatMap { port in listeners.map { $0[port] ?? [] } } : nil)
         }
@@ -46,6 +51,7 @@ public struct CaptureProxyProvider: ResourceProvider {
         guard resource.meta.state == .present, let units = CaptureUnits(resource.spec) else {
             return try planRemoval(resource.spec, observed: observed, context: context)
         }
+        try observed.proxy.refuseUnknownAccounts()
         try checkProxyPath(units, observed: observed)
         try checkPort(units, observed: observed, address: resource.address)
         // A time-limited capture that ran out stays ended; only new or changed units start it again.

@@ -117,3 +117,23 @@ extension CaptureProxySpec {
         return Rotation(megabytes: megabytes, files: files)
     }
 }
+
+extension CaptureProxySpec {
+    public func problems(name: String, state: ResourceState) -> [String] {
+        var problems = SpecProblems()
+        problems.check(self.name == name && CaptureUnits.isValidName(name), "name", "\(TerminalText.quoted(self.name)) is not this resource's name")
+        problems.paths(["socket": socket, "proxy": proxy, "pcap": pcap].compactMapValues { $0 })
+        problems.check(state == .absent || (socket != nil && pcap != nil), "socket", "a present proxy needs socket and pcap")
+        problems.check(socket != proxy, "proxy", "must differ from socket")
+        problems.port("port", port)
+        problems.mode("mode", mode)
+        problems.account("owner", owner)
+        problems.account("group", group)
+        if let timeLimit { problems.check(timeLimit > 0, "timeLimit", "must be above 0") }
+        if let rotate {
+            problems.check((1...1_000_000).contains(rotate.megabytes), "rotate.megabytes", "must be 1-1000000")
+            problems.check((1...1000).contains(rotate.files), "rotate.files", "must be 1-1000")
+        }
+        return problems.items
+    }
+}

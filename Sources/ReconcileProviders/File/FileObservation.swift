@@ -12,8 +12,17 @@ public struct FileObservation: Codable, Sendable, Equatable {
     public var group: String?
     public var size: Int64?
     public var sha256: String?
-    /// The text itself when small and UTF-8, so plans from a facts file can still show diffs.
+    /// The text itself when small and UTF-8, so plans from a facts file can still show diffs;
+    /// never for sensitive files.
     public var text: String?
+    /// For content read from the host (`content: {file: …}`): the sha256 found there, or why
+    /// it could not be read. Never the content itself.
+    public var sourceSHA256: String?
+    public var sourceProblem: String?
+    /// A wanted owner or group the host has no account for (checked at plan time, not half-way
+    /// through an apply); nil when it has, or when none is wanted.
+    public var unknownOwner: String?
+    public var unknownGroup: String?
 
     public static let missing = FileObservation(exists: false)
     /// Larger files are compared by hash only.
@@ -35,16 +44,16 @@ public struct FileObservation: Codable, Sendable, Equatable {
         self.text = text
     }
 
-    /// A stat and, for regular files, one read.
-    public static func probe(_ path: String, files: any HostFileSystem) throws -> FileObservation {
-        guard let status = try files.status(path) else { return .missing }
+    /// A stat and, for regular files, one read; a sensitive file's text is not kept.
+    public static func probe(_ path: String, files: any HostFileSystem, sensitive: Bool = false) throws -> FileObservation {
+        guard let (status, content) = try files.statusAndContent(path) else { return .missing }
+        let accounts = AccountDatabase.of(files)
         var observation = FileObservation(
-            exists: true, type: status.type, mode: status.mode, uid: status.uid, owner: Accounts.userName(status.uid),
-            gid: status.gid, group: Accounts.groupName(status.gid), size: status.size)
-        if status.type == .file {
-            let content = try files.read(path, sizeHint: Int(status.size))
+            exists: true, type: status.type, mode: status.mode, uid: status.uid, owner: accounts.userName(status.uid),
+            gid: status.gid, group: accounts.groupName(status.gid), size: status.size)
+        if let content {
             observation.sha256 = Fingerprint.sha256(content)
-            if content.count <= textLimit, let text = String(validatingUTF8Data: content) {
+            if !sensitive, content.count <= textLimit, let text = String(validatingUTF8Data: content) {
                 observation.text = text
             }
         }
@@ -64,8 +73,31 @@ extension FileObservation: CanonicalJSONWritable {
         object.add("owner", owner)
         object.add("sha256", sha256)
         object.add("size", size)
+        object.add("sourceProblem", sourceProblem)
+        object.add("sourceSHA256", sourceSHA256)
         object.add("text", text)
         object.add("type", type?.rawValue)
         object.add("uid", uid)
+        object.add("unknownGroup", unknownGroup)
+        object.add("unknownOwner", unknownOwner)
+    }
+}
+
+extension FileObservation {
+    mutating func noteUnknownAccounts(owner: String?, group: String?, in accounts: AccountDatabase) {
+        unknownOwner = owner.flatMap { accounts.uid($0) == nil ? $0 : nil }
+        unknownGroup = group.flatMap { accounts.gid($0) == nil ? $0 : nil }
+    }
+
+    /// Every unknown account at once, at its key.
+    func refuseUnknownAccounts() throws {
+        var problems: [PlanProblem] = []
+        if let unknownOwner {
+            problems.append(PlanProblem("owner", "no user \"\(unknownOwner)\" on this host: create it first (or fix the name)"))
+        }
+        if let unknownGroup {
+            problems.append(PlanProblem("group", "no group \"\(unknownGroup)\" on this host: create it first (or fix the name)"))
+        }
+        if !problems.isEmpty { throw PlanProblems(problems) }
     }
 }

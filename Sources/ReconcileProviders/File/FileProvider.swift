@@ -1,3 +1,4 @@
+import Foundation
 import ReconcileCore
 
 /// Manages one file: content, mode, owner, group; written atomically, backed up before replacing.
@@ -20,18 +21,42 @@ public struct FileProvider: ResourceProvider {
 
     public func probe(_ resources: [Declared<FileSpec>], host: HostContext) throws -> [FileObservation] {
         // A stat and a read per file, independent of each other: spread over the cores.
-        try resources.concurrentMap { try FileObservation.probe($0.spec.path, files: host.files) }
+        try resources.concurrentMap { resource in
+            let spec = resource.spec
+            var observation = try FileObservation.probe(spec.path, files: host.files, sensitive: spec.sensitive)
+            if resource.meta.state == .present {
+                observation.noteUnknownAccounts(owner: spec.owner, group: spec.group, in: AccountDatabase.of(host.files))
+            }
+            if let source = spec.contentFrom, resource.meta.state == .present {
+                do {
+                    observation.sourceSHA256 = Fingerprint.sha256(try source.content(environment: host.environment, files: host.files))
+                } catch {
+                    observation.sourceProblem = "\(error)"
+                }
+            }
+            return observation
+        }
     }
 
     public func plan(_ resource: Declared<FileSpec>, observed: FileObservation, context: PlanContext) throws -> ResourcePlan {
         let spec = resource.spec
-        guard resource.meta.state == .present, let content = spec.content else {
+        guard resource.meta.state == .present else {
             guard observed.exists else { return .noop }
             return ResourcePlan(
                 action: .delete, reasons: ["state is absent and \(spec.path) exists"],
-                steps: [.removeFile(RemoveFileStep(path: spec.path, backup: true))], risk: .disruptive)
+                steps: [.removeFile(RemoveFileStep(path: spec.path, backup: !spec.sensitive))], risk: .disruptive)
         }
-        let file = ManagedFile(path: spec.path, content: content, mode: spec.mode, owner: spec.owner, group: spec.group)
+        try observed.refuseUnknownAccounts()
+        if let problem = observed.sourceProblem {
+            throw PlanProblem("content", "cannot read the content: \(problem)")
+        }
+        guard let content = spec.content ?? (spec.contentFrom != nil ? Data() : nil) else {
+            throw PlanProblem("content", "sensitive content is not in this plan (saved plans never carry it)")
+        }
+        var file = ManagedFile(path: spec.path, content: content, mode: spec.mode, owner: spec.owner, group: spec.group)
+        file.sensitive = spec.sensitive
+        file.contentFrom = spec.contentFrom
+        file.contentFromSHA256 = observed.sourceSHA256
         let outcome = try file.plan(against: observed)
         return ResourcePlan(action: outcome.action, reasons: outcome.reasons, steps: outcome.steps)
     }

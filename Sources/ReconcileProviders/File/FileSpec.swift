@@ -1,17 +1,71 @@
 import Foundation
 import ReconcileCore
 
-/// `kind: File`: a file's content (inline or from a `source:` file beside the manifest) and attributes.
+/// `kind: File`: a file's content (inline, from a `source:` file beside the manifest, or read on
+/// the host when applied) and attributes.
 public struct FileSpec: ResourceSpec {
     public var path: String
+    /// Inline or `source:` content; nil for content read on the host, and in a saved plan's
+    /// copy of a sensitive spec (which records `contentSHA256` instead).
     public var content: Data?
     public var mode: UInt32?
     public var owner: String?
     public var group: String?
+    /// Content kept out of facts, plans, diffs, logs and backups.
+    public var sensitive = false
+    /// `content: {file: …}` / `{env: …}`: read on the host when planned and applied; always sensitive.
+    public var contentFrom: SecretReference?
+    /// A sensitive inline content's hash, as saved plans record it.
+    public var contentSHA256: String?
+
+    public init(
+        path: String, content: Data?, mode: UInt32? = nil, owner: String? = nil, group: String? = nil, sensitive: Bool = false,
+        contentFrom: SecretReference? = nil
+    ) {
+        self.path = path
+        self.content = content
+        self.mode = mode
+        self.owner = owner
+        self.group = group
+        self.sensitive = sensitive || contentFrom != nil
+        self.contentFrom = contentFrom
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case path, content, mode, owner, group, sensitive, contentFrom, contentSHA256
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        path = try container.decode(String.self, forKey: .path)
+        content = try container.decodeIfPresent(Data.self, forKey: .content)
+        mode = try container.decodeIfPresent(UInt32.self, forKey: .mode)
+        owner = try container.decodeIfPresent(String.self, forKey: .owner)
+        group = try container.decodeIfPresent(String.self, forKey: .group)
+        sensitive = try container.decodeIfPresent(Bool.self, forKey: .sensitive) ?? false
+        contentFrom = try container.decodeIfPresent(SecretReference.self, forKey: .contentFrom)
+        contentSHA256 = try container.decodeIfPresent(String.self, forKey: .contentSHA256)
+    }
+
+    /// A sensitive spec is written with its content's hash only: plans carry no secret.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(path, forKey: .path)
+        try container.encodeIfPresent(mode, forKey: .mode)
+        try container.encodeIfPresent(owner, forKey: .owner)
+        try container.encodeIfPresent(group, forKey: .group)
+        guard sensitive else {
+            try container.encodeIfPresent(content, forKey: .content)
+            return
+        }
+        try container.encode(true, forKey: .sensitive)
+        try container.encodeIfPresent(contentFrom, forKey: .contentFrom)
+        try container.encodeIfPresent(content.map(Fingerprint.sha256) ?? contentSHA256, forKey: .contentSHA256)
+    }
 }
 
 extension FileSpec {
-    static let keys = ["path", "content", "source", "mode", "owner", "group"]
+    static let keys = ["path", "content", "source", "mode", "owner", "group", "sensitive"]
 
     /// Shared by kinds that take file attributes.
     static func readMode(_ reader: ObjectReader) -> UInt32? {
@@ -41,32 +95,11 @@ extension FileSpec {
 
     static func readAbsolutePath(_ reader: ObjectReader, key: String = "path", required: Bool = true) -> String? {
         guard let path = reader.string(key, required: required) else { return nil }
-        guard path.hasPrefix("/"), !hasParentComponent(path) else {
-            reader.error(key, "must be an absolute path without \"..\", found \"\(path)\"")
+        if let problem = HostPath.problem(path) {
+            reader.error(key, "\(problem), found \(TerminalText.quoted(path))")
             return nil
         }
         return path
-    }
-
-    /// Whether a component is "..". ASCII paths (all of them in practice) are checked byte by byte,
-    /// which was most of decoding a File; others by Characters as before, since there a combining
-    /// mark after "/" joins it into one Character that does not split.
-    static func hasParentComponent(_ path: String) -> Bool {
-        guard path.utf8.allSatisfy({ $0 < 0x80 }) else { return path.split(separator: "/").contains("..") }
-        var dots = 0
-        var onlyDots = true
-        for byte in path.utf8 {
-            if byte == UInt8(ascii: "/") {
-                if onlyDots && dots == 2 { return true }
-                dots = 0
-                onlyDots = true
-            } else if byte == UInt8(ascii: ".") {
-                dots += 1
-            } else {
-                onlyDots = false
-            }
-        }
-        return onlyDots && dots == 2
     }
 
     static func decode(_ reader: ObjectReader, context: DecodeContext) -> FileSpec? {
@@ -74,9 +107,13 @@ extension FileSpec {
         let mode = readMode(reader)
         let owner = readAccount(reader, "owner")
         let group = readAccount(reader, "group")
+        let sensitive = reader.bool("sensitive") ?? false
         var content: Data?
+        var contentFrom: SecretReference?
         if context.state == .present {
             switch reader.exclusive(["content", "source"], required: true) {
+            case "content" where reader.value("content")?.mapping != nil:
+                contentFrom = SecretReferenceReader.read(reader, "content")
             case "content":
                 content = reader.string("content").map { Data($0.utf8) }
             case "source":
@@ -92,6 +129,24 @@ extension FileSpec {
             }
         }
         guard let path else { return nil }
-        return FileSpec(path: path, content: content, mode: mode, owner: owner, group: group)
+        return FileSpec(
+            path: path, content: content, mode: mode, owner: owner, group: group, sensitive: sensitive, contentFrom: contentFrom)
+    }
+}
+
+extension FileSpec {
+    public func problems(name: String, state: ResourceState) -> [String] {
+        var problems = SpecProblems()
+        problems.path("path", path)
+        problems.mode("mode", mode)
+        problems.account("owner", owner)
+        problems.account("group", group)
+        problems.check(state == .absent || content != nil || contentFrom != nil || contentSHA256 != nil, "content", "a present File needs content")
+        problems.check(
+            state == .absent || content != nil || contentFrom != nil || contentSHA256 == nil, "content",
+            "sensitive content written inline in the manifest is never kept in saved plans: apply from the manifests, "
+                + "or put the secret on the host and use content: {file: …} or {env: …}")
+        if case .file(let source)? = contentFrom { problems.path("content.file", source) }
+        return problems.items
     }
 }

@@ -10,8 +10,12 @@ public struct ManagedFile: Sendable, Equatable {
     public var group: String?
     /// Unit files need systemd to re-read them after a write.
     public var needsDaemonReload = false
-    /// Keep the content out of plans, logs and diffs.
+    /// Keep the content out of plans, facts, logs, diffs and backups.
     public var sensitive = false
+    /// Sensitive content read on the host when the write runs; `content` is then empty and
+    /// `contentFromSHA256` is what the probe found there.
+    public var contentFrom: SecretReference?
+    public var contentFromSHA256: String?
     /// Large generated files are better described by their provider than by a line diff.
     public var showDiff = true
 
@@ -42,16 +46,15 @@ public struct ManagedFile: Sendable, Equatable {
                 "\(path) is a \(observed.type?.rawValue ?? "special file"), not a regular file; refusing to replace it")
         }
         var outcome = Outcome(action: .noop)
-        let wanted = Fingerprint.sha256(content)
-        if observed.sha256 != wanted {
+        if observed.sha256 != wantedSHA256 {
             outcome.action = .update
             outcome.contentChanges = true
-            outcome.reasons.append(
-                "\(path): content differs (sha256 \(Self.short(observed.sha256)) → \(Self.short(wanted)))")
+            let what = sensitive ? "sensitive content changed" : "content differs"
+            outcome.reasons.append("\(path): \(what) (sha256 \(Self.short(observed.sha256)) → \(Self.short(wantedSHA256)))")
             outcome.steps.append(.writeFile(write(diffAgainst: observed.text)))
             return outcome
         }
-        let attributes = attributeChanges(observed)
+        let attributes = Self.attributeChanges(path: path, mode: mode, owner: owner, group: group, observed: observed)
         if !attributes.reasons.isEmpty {
             outcome.action = .update
             outcome.reasons = attributes.reasons
@@ -59,6 +62,8 @@ public struct ManagedFile: Sendable, Equatable {
         }
         return outcome
     }
+
+    var wantedSHA256: String { contentFrom != nil ? contentFromSHA256 ?? "" : Fingerprint.sha256(content) }
 
     /// Writes carry every attribute, so a content change fixes mode and ownership too.
     private func write(diffAgainst old: String?) -> WriteFileStep {
@@ -70,10 +75,14 @@ public struct ManagedFile: Sendable, Equatable {
         }
         return WriteFileStep(
             path: path, content: content, mode: mode, owner: owner, group: group, diff: diff,
-            backup: true, needsDaemonReload: needsDaemonReload)
+            backup: !sensitive, needsDaemonReload: needsDaemonReload, sensitive: sensitive, contentFrom: contentFrom,
+            contentSHA256: sensitive ? wantedSHA256 : nil)
     }
 
-    private func attributeChanges(_ observed: FileObservation) -> (reasons: [String], step: SetAttributesStep) {
+    /// Mode, owner and group that differ from what is wanted (nil: not managed); shared with folders.
+    static func attributeChanges(
+        path: String, mode: UInt32?, owner: String?, group: String?, observed: FileObservation
+    ) -> (reasons: [String], step: SetAttributesStep) {
         var reasons: [String] = []
         var step = SetAttributesStep(path: path)
         if let mode, mode != observed.mode {

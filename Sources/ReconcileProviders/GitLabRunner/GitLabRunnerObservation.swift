@@ -10,6 +10,8 @@ public struct GitLabRunnerObservation: Codable, Sendable, Equatable {
     public var hostCacheDir: FileObservation
     public var userExists: Bool
     public var groupExists: Bool
+    /// The existing user's primary group, for a runner whose group defaulted to the user's name.
+    public var userPrimaryGroup: String?
     public var executableRunnable: Bool
     public var token: TokenObservation?
 
@@ -32,7 +34,7 @@ public struct GitLabRunnerObservation: Codable, Sendable, Equatable {
 
     public init(
         scripts: [FileObservation], config: RunnerConfig.Observation, units: [UnitObservation], hostCacheDir: FileObservation,
-        userExists: Bool, groupExists: Bool, executableRunnable: Bool, token: TokenObservation?
+        userExists: Bool, groupExists: Bool, userPrimaryGroup: String? = nil, executableRunnable: Bool, token: TokenObservation?
     ) {
         self.scripts = scripts
         self.config = config
@@ -40,6 +42,7 @@ public struct GitLabRunnerObservation: Codable, Sendable, Equatable {
         self.hostCacheDir = hostCacheDir
         self.userExists = userExists
         self.groupExists = groupExists
+        self.userPrimaryGroup = userPrimaryGroup
         self.executableRunnable = executableRunnable
         self.token = token
     }

@@ -55,7 +55,9 @@ public struct GitLabRunnerProvider: ResourceProvider {
                 config: try RunnerConfig.observe(spec, keys: keys, token: tokenValue, files: host.files),
                 units: Array(units[(index * roles.count)..<((index + 1) * roles.count)]),
                 hostCacheDir: try FileObservation.probe(spec.hostCacheDir, files: host.files),
-                userExists: Accounts.uid(spec.user) != nil, groupExists: Accounts.gid(spec.group) != nil,
+                userExists: AccountDatabase.of(host.files).uid(spec.user) != nil,
+                groupExists: AccountDatabase.of(host.files).gid(spec.group) != nil,
+                userPrimaryGroup: AccountDatabase.of(host.files).primaryGroup(of: spec.user),
                 executableRunnable: executable.map { $0.type == .symlink || ($0.type == .file && $0.mode & 0o111 != 0) } ?? false,
                 token: token)
         }
@@ -116,6 +118,11 @@ public struct GitLabRunnerProvider: ResourceProvider {
         }
         if spec.group != spec.user && !observed.groupExists {
             problems.append(PlanProblem("group", "group \(spec.group) does not exist; create it or leave group: out"))
+        } else if spec.group == spec.user && !observed.groupExists && observed.userExists {
+            // useradd makes a group of the user's name only for a user it creates.
+            let primary = observed.userPrimaryGroup.map { "; its primary group is \($0): set group: \($0)" } ?? ""
+            problems.append(PlanProblem(
+                "group", "the group defaults to the user's name, and user \(spec.user) exists without a group \(spec.group)\(primary)"))
         }
         if legacy && observed.config.entry == nil {
             if !live {

@@ -45,7 +45,6 @@ extension GitLabRunnerSpec {
         "hostCacheDir", "concurrency", "podmanArgs", "setupCommands", "purgeCacheAfter", "purgeSchedule", "scriptsDir",
         "config", "service", "executable",
     ]
-    static let tokenKeys = ["env", "file"]
     static let defaultPurgeAge = 30 * 86400
 
     static func decode(_ reader: ObjectReader, context: DecodeContext) -> GitLabRunnerSpec? {
@@ -117,24 +116,7 @@ extension GitLabRunnerSpec {
             reader.error("token", "write where the token is, not the token: {env: RUNNER_TOKEN} or {file: /etc/reconcile/secrets/runner}")
             return nil
         }
-        guard let token = reader.object("token", knownKeys: tokenKeys) else {
-            reader.error("token", "expected {env: NAME} or {file: PATH}")
-            return nil
-        }
-        switch token.exclusive(tokenKeys, required: true) {
-        case "env":
-            guard let name = token.string("env") else { return nil }
-            guard let first = name.first, first == "_" || first.isLetter,
-                  name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
-                token.error("env", "\"\(name)\" is not an environment variable name")
-                return nil
-            }
-            return .environment(name)
-        case "file":
-            return FileSpec.readAbsolutePath(token, key: "file").map(SecretReference.file)
-        default:
-            return nil
-        }
+        return SecretReferenceReader.read(reader, "token")
     }
 
     private static func readAccount(_ reader: ObjectReader, _ key: String) -> String? {
@@ -214,5 +196,32 @@ extension GitLabRunnerSpec {
         where !path.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._/+-".contains($0)) }) {
             reader.error(key, "may hold only letters, digits and . _ / + - (systemd reads it unquoted), found \"\(path)\"")
         }
+    }
+}
+
+extension GitLabRunnerSpec {
+    public func problems(name: String, state: ResourceState) -> [String] {
+        var problems = SpecProblems()
+        problems.check(self.name == name && RunnerUnits.isValidName(name), "name", "\(TerminalText.quoted(self.name)) is not this resource's name")
+        let unitPaths = ["home": home, "config": config, "executable": executable, "hostCacheDir": hostCacheDir]
+        problems.paths(unitPaths.merging(["buildsDir": buildsDir, "cacheDir": cacheDir, "scriptsDir": scriptsDir]) { first, _ in first })
+        for (key, path) in unitPaths.sorted(by: { $0.key < $1.key }) {
+            problems.check(
+                path.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._/+-".contains($0)) }), key,
+                "may hold only letters, digits and . _ / + -")
+        }
+        problems.check(hostCacheDir != "/" && hostCacheDir != home, "hostCacheDir", "must be a folder of its own")
+        if case .file(let path)? = token { problems.path("token.file", path) }
+        problems.check(state == .absent || (url != nil && token != nil), "token", "a present runner needs url and token")
+        problems.account("user", user)
+        problems.account("group", group)
+        problems.check((1...1000).contains(concurrency), "concurrency", "must be 1-1000")
+        problems.check(purgeCacheAfter >= 60, "purgeCacheAfter", "must be at least 60 seconds")
+        problems.check(!purgeSchedule.isEmpty && !purgeSchedule.contains("\n"), "purgeSchedule", "not a calendar expression")
+        problems.check(
+            service.hasSuffix(".service") && RunnerUnits.isValidName(String(service.dropLast(".service".count))), "service",
+            "not a service unit name")
+        problems.check(!podmanArgs.contains { $0.contains("\n") }, "podmanArgs", "an argument cannot hold a line break")
+        return problems.items
     }
 }

@@ -106,3 +106,24 @@ extension LVSpec {
         return size
     }
 }
+
+extension LVSpec {
+    public func problems(name: String, state: ResourceState) -> [String] {
+        var problems = SpecProblems()
+        problems.check(name == path && Self.isLVMName(Substring(vg)) && Self.isLVMName(Substring(lv)), "vg", "\(TerminalText.quoted(path)) is not this resource's VG/LV")
+        problems.check(state == .absent || (size.map { $0.bytes > 0 } ?? false), "size", "a present LV needs a size above 0")
+        problems.check(!allowShrink || resizeFilesystem, "allowShrink", "shrinking needs resizeFilesystem: true")
+        problems.check((10...86_400).contains(flushStallSeconds), "flushStallSeconds", "must be 10-86400, found \(flushStallSeconds)")
+        for (index, pv) in pvs.enumerated() {
+            problems.check(pv.hasPrefix("/dev/"), "pvs[\(index)]", "a PV is a device path like /dev/md2")
+            problems.path("pvs[\(index)]", pv)
+        }
+        if let cache {
+            problems.check(Self.isLVMName(Substring(cache.name)), "cache.name", "\(TerminalText.quoted(cache.name)) is not a valid LV name")
+            problems.check(cache.size.bytes > 0, "cache.size", "must be above 0")
+            problems.check(cache.device.hasPrefix("/dev/") && !pvs.contains(cache.device), "cache.device", "must be a PV path that is not in pvs")
+            problems.path("cache.device", cache.device)
+        }
+        return problems.items
+    }
+}

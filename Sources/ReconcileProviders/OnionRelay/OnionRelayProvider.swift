@@ -39,6 +39,14 @@ public struct OnionRelayProvider: ResourceProvider {
 
     private func planPresence(_ files: RelayFiles, observed: OnionRelayObservation, live: Bool) throws -> ResourcePlan {
         let spec = files.spec
+        // A relay Exim never reads would converge and route nothing: refuse rather than warn.
+        if observed.eximSplitConfig == false && spec.exim.routerFile.hasPrefix("/etc/exim4/conf.d/") {
+            throw PlanProblem("exim", "Debian's Exim on this host ignores /etc/exim4/conf.d, where the relay's router and "
+                + "transport go: \(OnionRelayObservation.debianEximSettings) has dc_use_split_config='false' (Debian's "
+                + "default). Set dc_use_split_config='true' there and run update-exim4.conf (the debconf question "
+                + "\"Split configuration into small files?\"), or point exim.routerFile/transportFile/mainFile at the "
+                + "files your Exim reads; then plan again")
+        }
         var plan = ResourcePlan(action: .noop)
         var changed = Set<String>()
         var anyExisted = observed.cdb.exists
@@ -121,10 +129,6 @@ public struct OnionRelayProvider: ResourceProvider {
         }
         if TorConfig.runsMailOnionService(currentTorrc) && !TorConfig.runsMailOnionService(spec.tor.extraConfig) {
             warnings.append(TorConfig.onionOnMXWarning)
-        }
-        if observed.eximSplitConfig == false && spec.exim.routerFile.hasPrefix("/etc/exim4/conf.d/") {
-            warnings.append("\(OnionRelayObservation.debianEximSettings) has dc_use_split_config='false': "
-                + "Debian's Exim reads /etc/exim4/conf.d only with 'true'")
         }
         return warnings
     }

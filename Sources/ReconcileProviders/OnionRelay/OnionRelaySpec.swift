@@ -186,3 +186,30 @@ struct EntryCollector {
         entries.append(.init(domain: domain, onion: onion.host))
     }
 }
+
+extension OnionRelaySpec {
+    public func problems(name: String, state: ResourceState) -> [String] {
+        var problems = SpecProblems()
+        problems.paths([
+            "map": map, "cdb": cdb, "tor.torrc": tor.torrc, "exim.mainFile": exim.mainFile, "exim.routerFile": exim.routerFile,
+            "exim.transportFile": exim.transportFile, "exim.perlFile": exim.perlFile,
+        ])
+        problems.check(Set(managedPaths).count == managedPaths.count, "map", "map, cdb, torrc and the Exim files must all be different paths")
+        problems.port("tor.dnsPort", tor.dnsPort)
+        problems.port("tor.socksPort", tor.socksPort)
+        for (key, address) in [("tor.dnsAddress", tor.dnsAddress), ("tor.socksAddress", tor.socksAddress)] {
+            problems.check(address.hasPrefix("127.") || address == "::1", key, "must be a loopback address")
+        }
+        for (key, unit) in [("tor.unit", tor.unit), ("exim.unit", exim.unit)] {
+            problems.check(UnitSpec.isUnitFileName(unit), key, "\(TerminalText.quoted(unit)) is not a unit name")
+        }
+        for (index, entry) in entries.enumerated() {
+            problems.check((try? MailDomain.normalise(entry.domain).get()) == entry.domain, "entries[\(index)].domain", "not a lowercase mail domain")
+            problems.check((try? OnionAddress(parsing: entry.onion))?.host == entry.onion, "entries[\(index)].onion", "not a v3 onion address")
+        }
+        problems.check(
+            zip(entries, entries.dropFirst()).allSatisfy { $0.domain.utf8.lexicographicallyPrecedes($1.domain.utf8) },
+            "entries", "must be sorted by domain, each once")
+        return problems.items
+    }
+}

@@ -5,8 +5,10 @@ import ReconcileCore
 /// shares (like `ManagedFile` for files): write the file, enable, start/stop, restart on change.
 public struct ManagedUnit: Sendable, Equatable {
     public var unit: String
-    /// nil when the unit must be gone.
+    /// nil when the unit must be gone, or (with `ownsFile` false) when its file is not ours.
     public var content: String?
+    /// false for a unit the host already has (a package's): only enablement and activity are managed.
+    public var ownsFile = true
     public var enabled: Bool?
     public var active: Bool?
     /// Resources whose changes restart this unit.
@@ -24,25 +26,37 @@ public struct ManagedUnit: Sendable, Equatable {
 
     public static func path(of unit: String) -> String { "/etc/systemd/system/\(unit)" }
 
-    /// One stat per unit file and one `systemctl` call for all units.
-    public static func probe(_ units: [String], host: HostContext) throws -> [UnitObservation] {
+    /// One stat per unit file and one `systemctl` call for all units. `notOwned`: units whose
+    /// file may be anywhere systemd looks (a package's), not only in /etc/systemd/system.
+    public static func probe(_ units: [String], notOwned: Set<String> = [], host: HostContext) throws -> [UnitObservation] {
         let files = try units.map { try FileObservation.probe(path(of: $0), files: host.files) }
-        let states: [String: SystemctlProbe.UnitState]
+        var states: [String: SystemctlProbe.UnitState]
         if host.root.isLive {
             states = try SystemctlProbe.live(units, commands: host.commands)
         } else {
-            let present = zip(units, files).filter { $0.1.exists }.map(\.0)
+            var present: [String] = []
+            var missing: Set<String> = []
+            for (unit, file) in zip(units, files) {
+                let found = try file.exists || (notOwned.contains(unit) && SystemctlProbe.hasUnitFile(unit, files: host.files))
+                if found {
+                    present.append(unit)
+                } else if notOwned.contains(unit) {
+                    missing.insert(unit)
+                }
+            }
             states = try SystemctlProbe.staged(present, root: host.root, commands: host.commands)
+            for unit in missing { states[unit] = SystemctlProbe.UnitState(loadState: "not-found") }
         }
         return zip(units, files).map { unit, file in
             let state = states[unit]
             return UnitObservation(
-                file: file, unitFileState: state?.unitFileState, activeState: state?.activeState, subState: state?.subState)
+                file: file, unitFileState: state?.unitFileState, activeState: state?.activeState, subState: state?.subState,
+                loadState: state?.loadState)
         }
     }
 
     public func plan(against observed: UnitObservation, context: PlanContext) throws -> ResourcePlan {
-        guard let content else { return planRemoval(observed, live: context.root.isLive) }
+        guard content != nil || !ownsFile else { return planRemoval(observed, live: context.root.isLive) }
         return try planPresence(content, observed: observed, context: context)
     }
 
@@ -64,10 +78,17 @@ public struct ManagedUnit: Sendable, Equatable {
         return plan
     }
 
-    private func planPresence(_ content: String, observed: UnitObservation, context: PlanContext) throws -> ResourcePlan {
-        var file = ManagedFile(path: path, content: Data(content.utf8), mode: 0o644)
-        file.needsDaemonReload = context.root.isLive
-        let outcome = try file.plan(against: observed.file)
+    private func planPresence(_ content: String?, observed: UnitObservation, context: PlanContext) throws -> ResourcePlan {
+        var outcome = ManagedFile.Outcome(action: .noop)
+        if let content {
+            var file = ManagedFile(path: path, content: Data(content.utf8), mode: 0o644)
+            file.needsDaemonReload = context.root.isLive
+            outcome = try file.plan(against: observed.file)
+        } else if observed.loadState == "not-found" {
+            throw PlanProblem(
+                "name", "\(unit) does not exist on this host\(context.root.isLive ? "" : " (no unit file for it under \(context.root.path))"): "
+                    + "install the package that ships it first (and make this resource depend on that), or give its content")
+        }
         var plan = ResourcePlan(action: outcome.action, reasons: outcome.reasons, steps: outcome.steps)
         if enabled == true && !observed.isEnabled {
             plan.steps.append(.systemctl(SystemctlStep(.enable, unit)))

@@ -8,6 +8,7 @@ enum SystemctlProbe {
         var unitFileState: String?
         var activeState: String?
         var subState: String?
+        var loadState: String?
     }
 
     static func showArgv(_ units: [String]) -> [String] {
@@ -31,7 +32,7 @@ enum SystemctlProbe {
             }
             result[unit] = UnitState(
                 unitFileState: values["UnitFileState"].flatMap { $0.isEmpty ? nil : $0 },
-                activeState: values["ActiveState"], subState: values["SubState"])
+                activeState: values["ActiveState"], subState: values["SubState"], loadState: values["LoadState"])
         }
         return result
     }
@@ -47,6 +48,21 @@ enum SystemctlProbe {
                     + " (is systemd running? use --root DIR to stage, or --facts FILE)")
         }
         return try parseShow(result.stdoutText, units: units)
+    }
+
+    static let unitFolders = ["/etc/systemd/system", "/run/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system"]
+
+    /// Whether a staged root has a file for `unit` (or, for an instance `a@b.service`, its template
+    /// `a@.service`) where systemd looks for one.
+    static func hasUnitFile(_ unit: String, files: any HostFileSystem) throws -> Bool {
+        var names = [unit]
+        if let at = unit.firstIndex(of: "@"), let dot = unit.lastIndex(of: "."), at < dot {
+            names.append(String(unit[...at]) + String(unit[dot...]))
+        }
+        for folder in unitFolders {
+            for name in names where try files.status("\(folder)/\(name)") != nil { return true }
+        }
+        return false
     }
 
     /// Only for units whose file exists: `is-enabled` stops at the first missing one.

@@ -15,14 +15,16 @@ public struct SystemdUnitProvider: ResourceProvider {
     }
 
     public func probe(_ resources: [Declared<UnitSpec>], host: HostContext) throws -> [UnitObservation] {
-        try ManagedUnit.probe(resources.map(\.spec.unit), host: host)
+        let notOwned = Set(resources.filter { $0.meta.state == .present && $0.spec.content == nil }.map(\.spec.unit))
+        return try ManagedUnit.probe(resources.map(\.spec.unit), notOwned: notOwned, host: host)
     }
 
     public func plan(_ resource: Declared<UnitSpec>, observed: UnitObservation, context: PlanContext) throws -> ResourcePlan {
         let spec = resource.spec
-        let unit = ManagedUnit(
-            unit: spec.unit, content: resource.meta.state == .absent ? nil : (spec.content ?? ""),
+        var unit = ManagedUnit(
+            unit: spec.unit, content: resource.meta.state == .absent ? nil : spec.content,
             enabled: spec.enabled, active: spec.active, restartOn: spec.restartOn)
+        unit.ownsFile = resource.meta.state == .absent || spec.content != nil
         return try unit.plan(against: observed, context: context)
     }
 }

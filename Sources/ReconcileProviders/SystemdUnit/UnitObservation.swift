@@ -8,6 +8,17 @@ public struct UnitObservation: Codable, Sendable, Equatable {
     /// nil under a staging root, where no systemd runs.
     public var activeState: String?
     public var subState: String?
+    /// `loaded`, `not-found`, … (live); under a staging root `not-found` when no unit file exists
+    /// for it in the root's unit folders. nil in facts from before it was recorded.
+    public var loadState: String?
+
+    public init(file: FileObservation, unitFileState: String?, activeState: String?, subState: String?, loadState: String? = nil) {
+        self.file = file
+        self.unitFileState = unitFileState
+        self.activeState = activeState
+        self.subState = subState
+        self.loadState = loadState
+    }
 
     /// Only a persistent enablement counts: `enabled-runtime` (a generator's, or `enable --runtime`)
     /// is gone after a reboot, so `enabled: true` still runs `systemctl enable`.

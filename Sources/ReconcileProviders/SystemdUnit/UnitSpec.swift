@@ -2,7 +2,8 @@ import Foundation
 import ReconcileCore
 
 /// `kind: SystemdUnit`: a unit file under /etc/systemd/system, whether it is enabled and running,
-/// and what else makes it restart.
+/// and what else makes it restart. Without `content`, the unit is one the host already has (a
+/// package's, like exim4.service): only whether it is enabled and running is managed.
 public struct UnitSpec: ResourceSpec {
     public var unit: String
     public var content: String?
@@ -19,18 +20,32 @@ extension UnitSpec {
     static let keys = ["content", "enabled", "active", "restartOn"]
     static let unitTypes = ["service", "socket", "timer", "target", "path", "mount", "automount", "swap", "slice"]
 
+    /// `backup.service`: a known unit type, and only the characters systemd allows in unit names.
+    static func isUnitFileName(_ name: String) -> Bool {
+        let suffix = name.split(separator: ".").last.map(String.init) ?? ""
+        return name.contains(".") && unitTypes.contains(suffix)
+            && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || ":-_.\\@".contains($0)) }
+    }
+
+    static func hasInstallSection(_ content: String) -> Bool {
+        content.split(separator: "\n").contains(where: { $0.trimmingCharacters(in: .whitespaces) == "[Install]" })
+    }
+
     static func decode(_ reader: ObjectReader, context: DecodeContext) -> UnitSpec? {
         let name = context.name
-        let suffix = name.split(separator: ".").last.map(String.init) ?? ""
-        let nameIsValid = name.contains(".") && unitTypes.contains(suffix)
-            && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || ":-_.\\@".contains($0)) }
+        let nameIsValid = isUnitFileName(name)
         if !nameIsValid {
             reader.error("name", "\"\(name)\" is not a unit file name (like \"backup.service\"; types: \(unitTypes.joined(separator: ", ")))")
         }
-        let content = context.state == .present ? reader.string("content", required: true) : nil
+        let content = context.state == .present ? reader.string("content") : nil
         let enabled = reader.bool("enabled")
         let active = reader.bool("active")
-        if enabled == true, let content, !content.split(separator: "\n").contains(where: { $0.trimmingCharacters(in: .whitespaces) == "[Install]" }) {
+        if context.state == .present && content == nil && enabled == nil && active == nil {
+            reader.error(
+                "content", "give the unit file's content, or (for a unit a package ships, like exim4.service) "
+                    + "enabled: and/or active: to manage only whether it is enabled and running")
+        }
+        if enabled == true, let content, !hasInstallSection(content) {
             reader.error("enabled", "enabled: true needs an [Install] section (for example WantedBy=multi-user.target) in content")
         }
         if context.state == .absent, active == true || enabled == true {
@@ -46,5 +61,18 @@ extension UnitSpec {
         }
         guard nameIsValid else { return nil }
         return UnitSpec(unit: name, content: content, enabled: enabled, active: active, restartOn: restartOn)
+    }
+}
+
+extension UnitSpec {
+    public func problems(name: String, state: ResourceState) -> [String] {
+        var problems = SpecProblems()
+        problems.check(unit == name && Self.isUnitFileName(unit), "unit", "\(TerminalText.quoted(unit)) is not this resource's unit file name")
+        problems.check(
+            state == .absent || content != nil || enabled != nil || active != nil, "content",
+            "a present unit needs content, or enabled:/active: for a unit it does not own")
+        problems.check(
+            enabled != true || content.map(Self.hasInstallSection) ?? false, "enabled", "enabled: true needs an [Install] section")
+        return problems.items
     }
 }

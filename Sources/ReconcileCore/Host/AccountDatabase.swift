@@ -1,0 +1,151 @@
+import Foundation
+
+/// The users and groups of the host a root stands for: the system's databases live, and under
+/// `--root` the root's own `etc/passwd` and `etc/group` when it has them (a staged host then
+/// names its owners by its own accounts; a root without them falls back to the system's).
+public final class AccountDatabase: @unchecked Sendable {
+    /// The live host's, shared.
+    public static let system = AccountDatabase(staged: nil)
+    private static let stagedLock = NSLock()
+    nonisolated(unsafe) private static var staged: [String: AccountDatabase] = [:]
+
+    private let files: (any HostFileSystem)?
+    private let lock = NSLock()
+    private var tables: Tables?
+    /// Size and modification time of etc/passwd and etc/group when `tables` was read.
+    private var readFrom: [Double] = []
+
+    private struct Tables {
+        var users: [String: UInt32] = [:]
+        var primaryGroups: [String: UInt32] = [:]
+        var groups: [String: UInt32] = [:]
+        var userNames: [UInt32: String] = [:]
+        var groupNames: [UInt32: String] = [:]
+    }
+
+    private init(staged files: (any HostFileSystem)?) {
+        self.files = files
+    }
+
+    /// One per root, so a probe of thousands of files reads the root's account files once.
+    public static func of(_ files: any HostFileSystem) -> AccountDatabase {
+        guard !files.root.isLive else { return system }
+        return stagedLock.withLock {
+            if let known = staged[files.root.path] { return known }
+            let database = AccountDatabase(staged: files)
+            staged[files.root.path] = database
+            return database
+        }
+    }
+
+    /// Where the names come from, for messages.
+    public var source: String {
+        guard let files, let tables = loadedTables(), !tables.users.isEmpty else { return "this host's user database" }
+        return files.root.resolve("/etc/passwd")
+    }
+
+    /// A name or a number; nil when neither resolves.
+    public func uid(_ name: String) -> UInt32? {
+        if let number = UInt32(name) { return number }
+        switch lookUp({ $0.users[name] }) {
+        case .system: return Accounts.uid(name)
+        case .found(let id): return id
+        case .unknown: return nil
+        }
+    }
+
+    public func gid(_ name: String) -> UInt32? {
+        if let number = UInt32(name) { return number }
+        switch lookUp({ $0.groups[name] }) {
+        case .system: return Accounts.gid(name)
+        case .found(let id): return id
+        case .unknown: return nil
+        }
+    }
+
+    /// The name of a user's primary group (passwd's fourth field); nil when the user is unknown.
+    public func primaryGroup(of user: String) -> String? {
+        switch lookUp({ $0.primaryGroups[user] }) {
+        case .system: return Accounts.primaryGroup(of: user).map(Accounts.groupName)
+        case .found(let gid): return groupName(gid)
+        case .unknown: return nil
+        }
+    }
+
+    public func userName(_ uid: UInt32) -> String {
+        switch lookUp({ $0.userNames[uid] }) {
+        case .system: return Accounts.userName(uid)
+        case .found(let name): return name
+        case .unknown: return String(uid)
+        }
+    }
+
+    public func groupName(_ gid: UInt32) -> String {
+        switch lookUp({ $0.groupNames[gid] }) {
+        case .system: return Accounts.groupName(gid)
+        case .found(let name): return name
+        case .unknown: return String(gid)
+        }
+    }
+
+    private enum Answer<T> {
+        /// No account files under the root: the system's databases answer.
+        case system
+        case found(T)
+        case unknown
+    }
+
+    /// The root's tables when it has an etc/passwd; a miss reads the files again, since an
+    /// apply may have added the account meanwhile.
+    private func lookUp<T>(_ find: (Tables) -> T?) -> Answer<T> {
+        guard files != nil else { return .system }
+        return lock.withLock {
+            if tables == nil { tables = read() }
+            guard let current = tables, !current.users.isEmpty else { return .system }
+            if let found = find(current) { return .found(found) }
+            guard signature() != readFrom else { return .unknown }
+            let reread = read()
+            tables = reread
+            return find(reread).map { .found($0) } ?? .unknown
+        }
+    }
+
+    private func loadedTables() -> Tables? {
+        lock.withLock {
+            if tables == nil { tables = read() }
+            return tables
+        }
+    }
+
+    private func signature() -> [Double] {
+        ["/etc/passwd", "/etc/group"].flatMap { path -> [Double] in
+            guard let status = try? files?.status(path) else { return [-1, -1] }
+            return [Double(status.size), status.modified]
+        }
+    }
+
+    private func read() -> Tables {
+        var tables = Tables()
+        guard let files else { return tables }
+        readFrom = signature()
+        for (line, isUser) in Self.lines(files, "/etc/passwd").map({ ($0, true) }) + Self.lines(files, "/etc/group").map({ ($0, false) }) {
+            let fields = line.split(separator: ":", omittingEmptySubsequences: false)
+            guard fields.count >= 3, !fields[0].isEmpty, let id = UInt32(fields[2]) else { continue }
+            let name = String(fields[0])
+            if isUser {
+                if tables.users[name] == nil, fields.count >= 4, let group = UInt32(fields[3]) { tables.primaryGroups[name] = group }
+                tables.users[name] = tables.users[name] ?? id
+                tables.userNames[id] = tables.userNames[id] ?? name
+            } else {
+                tables.groups[name] = tables.groups[name] ?? id
+                tables.groupNames[id] = tables.groupNames[id] ?? name
+            }
+        }
+        return tables
+    }
+
+    private static func lines(_ files: any HostFileSystem, _ path: String) -> [Substring] {
+        guard let data = try? files.read(path) else { return [] }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n")
+    }
+}
