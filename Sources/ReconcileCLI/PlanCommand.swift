@@ -69,8 +69,13 @@ struct PlanCommand: ParsableCommand {
         let plan = try makePlan(session)
         if facts == nil {
             // What an interrupted apply left on this host: told, not touched (apply repairs it).
-            let found = try orFail(session) { try Recovery(files: session.files, state: hostOptions.stateDirectory).inspect(plan) }
-            if !found.isEmpty { Terminal.writeError(found.render(removed: false)) }
+            // A state folder this user may not read (plan needs no root) only loses the note.
+            do {
+                let found = try Recovery(files: session.files, state: hostOptions.stateDirectory).inspect(plan)
+                if !found.isEmpty { Terminal.writeError(found.render(removed: false)) }
+            } catch {
+                session.logger.warning("cannot tell whether an apply was interrupted: \(error)")
+            }
         }
         session.logger.debug("planned", metadata: ["changes": "\(plan.changes.count)", "ms": "\(stopwatch.milliseconds)"])
         stopwatch = Stopwatch()

@@ -90,6 +90,9 @@ import Testing
         let lock = try ApplyLock.acquire(stage.state, holder: "test")
         try RunningApply(apply: "20261206T140000-1", startedAt: fixedDate, pid: getpid(), steps: 1, journalOffset: 0).save(stage.state)
         #expect(try Interruption.find(stage.state) == nil)
+        // Its temp files are work in progress: a plan meanwhile reports none.
+        try stage.directory.write("etc/.motd.reconcile-AbC123", "being written")
+        #expect(try Recovery(files: stage.files, state: stage.state).inspect(try stage.plan(PlanApplyTests.motd)).isEmpty)
         withExtendedLifetime(lock) {}
     }
 
@@ -104,13 +107,20 @@ import Testing
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sleep")
         process.arguments = ["30"]
-        process.environment = [LockHolders.applyVariable: "20261206T140000-99"]
+        // An id no other run of this test shares.
+        let id = "20261206T140000-\(getpid())\(UInt32.random(in: 1000...9999))"
+        process.environment = [LockHolders.applyVariable: id]
         try process.run()
         defer { process.terminate() }
-        let children = LockHolders.children(of: "20261206T140000-99")
+        // Until the child has exec'd, /proc shows this process's environment.
+        var children = LockHolders.children(of: id)
+        for _ in 0..<100 where children.isEmpty {
+            usleep(50_000)
+            children = LockHolders.children(of: id)
+        }
         #expect(children.map(\.pid) == [process.processIdentifier])
         #expect(children.first?.command == "/bin/sleep 30")
-        #expect(LockHolders.children(of: "20261206T140000-9").isEmpty, "whole values only")
+        #expect(LockHolders.children(of: String(id.dropLast())).isEmpty, "whole values only")
     }
 
     @Test func lockHolderComesFromProcLocks() {

@@ -1,7 +1,9 @@
 #!/bin/bash
-# Host side: runs Tests/vm/lvm-test.sh against the built binary in a throw-away qemu guest with
-# device-mapper and dm-cache (../shared/vm/run-in-vm, plain mode).
-# Usage: Tests/vm/run-lvm-tests.sh [BINARY]   (default .build/debug/reconcile); WORK=DIR keeps logs.
+# Host side: runs Tests/vm/lvm-test.sh (or GUEST=Tests/vm/lvm-kill-test.sh, the SIGKILL test)
+# against the built binary in a throw-away qemu guest with device-mapper and dm-cache
+# (../shared/vm/run-in-vm, plain mode).
+# Usage: [GUEST=SCRIPT] Tests/vm/run-lvm-tests.sh [BINARY]   (default .build/debug/reconcile);
+# WORK=DIR keeps logs.
 set -euo pipefail
 REPO=$(cd "$(dirname "$(realpath "$0")")/../.." && pwd)
 cd "$REPO"
@@ -13,4 +15,4 @@ done
 if [ -z "${WORK:-}" ]; then mkdir -p .build; WORK=$(mktemp -d "$REPO/.build/vm-lvm.XXXXXX"); fi
 mkdir -p "$WORK"
 echo "# binary: $BINARY; logs: $WORK" >&2
-exec ../shared/vm/run-in-vm -t 900 -w "$(realpath "$WORK")" -f Tests/vm/lvm-test.sh "$BINARY" "$(realpath "$WORK")"
+exec ../shared/vm/run-in-vm -t 1800 -w "$(realpath "$WORK")" -f "${GUEST:-Tests/vm/lvm-test.sh}" "$BINARY" "$(realpath "$WORK")"

@@ -43,8 +43,10 @@ public struct Recovery: Sendable {
         }
     }
 
-    /// For `plan`: what an interrupted apply left, nothing changed.
+    /// For `plan`: what an interrupted apply left, nothing changed. While an apply holds the
+    /// lock its temp files are its work in progress, not leftovers: nothing is reported then.
     public func inspect(_ plan: Plan) throws -> Report {
+        guard LockHolders.flockHolder(state.lockPath) == nil else { return Report() }
         let interruption = try Interruption.find(state)
         let found = Leftovers.find(beside: Leftovers.managedPaths(plan) + (interruption?.paths ?? []), files: files, state: state)
         return Report(
