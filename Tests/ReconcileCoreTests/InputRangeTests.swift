@@ -113,4 +113,20 @@ import Testing
         #expect(monitor.remaining(in: "0 -5 2") == nil && monitor.remaining(in: "0 99999999999999999999 2") == nil)
         #expect(monitor.remaining(in: "0 7 2") == 7)
     }
+
+    /// Found by the plan-from-facts fuzzer: a runner's facts with two units of three indexed past the end.
+    @Test func runnerFactsWithAnEntryMissingAreAFactsError() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path + "/manifests/example/facts/mx1.example.org.json"
+        let document = try FactsDocument.load(from: try Data(contentsOf: URL(fileURLWithPath: path)), path: path)
+        let provider = try #require(Providers.registry.provider(for: "GitLabRunner"))
+        guard case .object(var runner)? = document.resources["GitLabRunner/podman-fedora"],
+              case .array(let units)? = runner["units"] else {
+            Issue.record("the example facts have no runner units")
+            return
+        }
+        _ = try provider.observation(from: .object(runner))
+        runner["units"] = .array(Array(units.dropLast()))
+        #expect(throws: DecodingError.self) { try provider.observation(from: .object(runner)) }
+    }
 }

@@ -47,6 +47,32 @@ public struct GitLabRunnerObservation: Codable, Sendable, Equatable {
         self.token = token
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case scripts, config, units, hostCacheDir, userExists, groupExists, userPrimaryGroup, executableRunnable, token
+    }
+
+    /// Facts files are read back: one entry per script and per unit, or `unit(_:)` and
+    /// `script(_:)` would index past the end; a damaged file is an error naming the key.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        scripts = try container.decode([FileObservation].self, forKey: .scripts)
+        config = try container.decode(RunnerConfig.Observation.self, forKey: .config)
+        units = try container.decode([UnitObservation].self, forKey: .units)
+        hostCacheDir = try container.decode(FileObservation.self, forKey: .hostCacheDir)
+        userExists = try container.decode(Bool.self, forKey: .userExists)
+        groupExists = try container.decode(Bool.self, forKey: .groupExists)
+        userPrimaryGroup = try container.decodeIfPresent(String.self, forKey: .userPrimaryGroup)
+        executableRunnable = try container.decode(Bool.self, forKey: .executableRunnable)
+        token = try container.decodeIfPresent(TokenObservation.self, forKey: .token)
+        for (key, count, wanted) in [
+            (CodingKeys.scripts, scripts.count, ExecutorScripts.Script.allCases.count),
+            (.units, units.count, RunnerUnits.Role.allCases.count),
+        ] where count != wanted {
+            throw DecodingError.dataCorruptedError(
+                forKey: key, in: container, debugDescription: "\(wanted) entries expected, found \(count)")
+        }
+    }
+
     public func unit(_ role: RunnerUnits.Role) -> UnitObservation {
         units[RunnerUnits.Role.allCases.firstIndex(of: role) ?? 0]
     }
