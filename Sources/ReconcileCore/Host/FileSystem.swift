@@ -148,13 +148,7 @@ public struct LocalFileSystem: HostFileSystem {
     /// (opening a device or FIFO can have effects), and only if it is still the file just seen.
     public func statusAndContent(_ path: String) throws -> (status: FileStatus, content: Data?)? {
         if !path.utf8.contains(where: { $0 != UInt8(ascii: "/") }) { return try status(path).map { ($0, nil) } }
-        let (outcome, name) = try parentForReading(of: path)
-        guard case .found(let folder) = outcome else { return nil }
-        var info = stat()
-        guard fstatat(folder.descriptor, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else {
-            if errno == ENOENT || errno == ENOTDIR { return nil }
-            throw ReconcileError.io(path: folder.describe(name), operation: "stat", errno: errno)
-        }
+        guard let (folder, name, info) = try lstatForReading(path) else { return nil }
         let status = Self.status(info)
         guard status.type == .file else { return (status, nil) }
         let descriptor = openat(folder.descriptor, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)
@@ -173,6 +167,11 @@ public struct LocalFileSystem: HostFileSystem {
             guard stat(root.path, &info) == 0 else { throw ReconcileError.io(path: root.path, operation: "stat", errno: errno) }
             return Self.status(info)
         }
+        return try lstatForReading(path).map { Self.status($0.info) }
+    }
+
+    /// The folder holding `path`, its name there, and its lstat; nil when nothing is there.
+    private func lstatForReading(_ path: String) throws -> (folder: OpenDirectory, name: String, info: stat)? {
         let (outcome, name) = try parentForReading(of: path)
         guard case .found(let folder) = outcome else { return nil }
         var info = stat()
@@ -180,7 +179,7 @@ public struct LocalFileSystem: HostFileSystem {
             if errno == ENOENT || errno == ENOTDIR { return nil }
             throw ReconcileError.io(path: folder.describe(name), operation: "stat", errno: errno)
         }
-        return Self.status(info)
+        return (folder, name, info)
     }
 
     static func status(_ info: stat) -> FileStatus {
