@@ -14,6 +14,14 @@ public final class AccountDatabase: @unchecked Sendable {
     private var tables: Tables?
     /// Size and modification time of etc/passwd and etc/group when `tables` was read.
     private var readFrom: [Double] = []
+    private var lastRecheck = Date.distantPast
+
+    private func recheckDue() -> Bool {
+        let now = Date()
+        guard now.timeIntervalSince(lastRecheck) >= 1 else { return false }
+        lastRecheck = now
+        return true
+    }
 
     private struct Tables {
         var users: [String: UInt32] = [:]
@@ -100,7 +108,9 @@ public final class AccountDatabase: @unchecked Sendable {
     private func lookUp<T>(_ find: (Tables) -> T?) -> Answer<T> {
         guard files != nil else { return .system }
         return lock.withLock {
-            if tables == nil { tables = read() }
+            // Read once, and again when a root that had no etc/passwd gets one (looked for at
+            // most once a second: a probe asks for the owner of every file it reads).
+            if tables == nil || (tables?.users.isEmpty == true && recheckDue() && signature() != readFrom) { tables = read() }
             guard let current = tables, !current.users.isEmpty else { return .system }
             if let found = find(current) { return .found(found) }
             guard signature() != readFrom else { return .unknown }
