@@ -346,15 +346,12 @@ public struct LocalFileSystem: HostFileSystem {
         _ = try walk.directory(path, creatingWithMode: mode)
     }
 
+    /// Through the walk's rules: a root-owned link to a folder is listed as that folder.
     public func entries(_ path: String) throws -> [String]? {
-        let (outcome, name) = try walk.parent(of: path)
-        guard case .found(let folder) = outcome else { return nil }
-        let descriptor = openat(folder.descriptor, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            if [ENOENT, ENOTDIR, ELOOP].contains(errno) { return nil }
-            throw ReconcileError.io(path: folder.describe(name), operation: "open directory", errno: errno)
-        }
-        return try Self.names(in: descriptor, path: folder.describe(name))
+        guard case .found(let folder) = try walk.directory(path) else { return nil }
+        let descriptor = dup(folder.descriptor)
+        guard descriptor >= 0 else { throw ReconcileError.io(path: folder.path, operation: "dup", errno: errno) }
+        return try Self.names(in: descriptor, path: folder.path)
     }
 
     public func removeDirectory(_ path: String, recursive: Bool) throws {

@@ -42,7 +42,7 @@ public enum Leftovers {
             byFolder[folder, default: []].insert((path as NSString).lastPathComponent)
         }
         for (folder, bases) in byFolder.sorted(by: { $0.key < $1.key }) {
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: files.root.resolve(folder))) ?? []
+            let names = (try? files.entries(folder)) ?? []
             for name in names.sorted() where bases.contains(where: { isTemp(name, base: $0) }) {
                 let path = folder == "/" ? "/" + name : folder + "/" + name
                 if (try? files.status(path))?.type == .file { host.append(path) }
@@ -54,14 +54,14 @@ public enum Leftovers {
     /// Temp and check files at the top of the state folder, and temp files anywhere under its backups.
     static func stateLeftovers(_ state: StateDirectory) -> [String] {
         var found: [String] = []
-        let top = (try? FileManager.default.contentsOfDirectory(atPath: state.path)) ?? []
+        let top = (try? state.files.entries(state.path)) ?? []
         for name in top.sorted() where isTemp(name) || isCheckFile(name) {
             let path = state.path + "/" + name
             if (try? state.files.status(path))?.type == .file { found.append(path) }
         }
         var folders = [state.path + "/backups"]
         while let folder = folders.popLast() {
-            for name in ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted() {
+            for name in (try? state.files.entries(folder)) ?? [] {
                 let path = folder + "/" + name
                 switch (try? state.files.status(path))?.type {
                 case .directory?: folders.append(path)
