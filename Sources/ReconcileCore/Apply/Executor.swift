@@ -268,14 +268,14 @@ public struct Executor: Sendable {
     /// By the host's own accounts: under `--root`, the root's etc/passwd and etc/group.
     func uid(_ name: String) throws -> UInt32 {
         let accounts = AccountDatabase.of(files)
-        guard let uid = accounts.uid(name) else { throw ReconcileError.notAllowed("unknown user \"\(name)\" (in \(accounts.source))") }
+        guard let uid = accounts.uid(name) else { throw ReconcileError.notAllowed("unknown user \"\(name)\" (in \(accounts.userSource))") }
         return uid
     }
 
     func gid(_ name: String) throws -> UInt32 {
         let accounts = AccountDatabase.of(files)
         guard let gid = accounts.gid(name) else {
-            throw ReconcileError.notAllowed("unknown group \"\(name)\" (in \(accounts.source.replacingOccurrences(of: "passwd", with: "group")))")
+            throw ReconcileError.notAllowed("unknown group \"\(name)\" (in \(accounts.groupSource))")
         }
         return gid
     }

@@ -46,10 +46,14 @@ public final class AccountDatabase: @unchecked Sendable {
         }
     }
 
-    /// Where the names come from, for messages.
-    public var source: String {
-        guard let files, let tables = loadedTables(), !tables.users.isEmpty else { return "this host's user database" }
-        return files.root.resolve("/etc/passwd")
+    /// Where user names come from, for messages.
+    public var userSource: String { source("/etc/passwd", otherwise: "this host's user database") }
+    /// Where group names come from, for messages.
+    public var groupSource: String { source("/etc/group", otherwise: "this host's group database") }
+
+    private func source(_ path: String, otherwise: String) -> String {
+        guard let files, let tables = loadedTables(), !tables.users.isEmpty else { return otherwise }
+        return files.root.resolve(path)
     }
 
     /// A name or a number; nil when neither resolves.

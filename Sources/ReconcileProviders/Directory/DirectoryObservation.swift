@@ -12,9 +12,7 @@ public struct DirectoryObservation: Codable, Sendable, Equatable {
         var attributes = FileObservation.missing
         var entries: Int?
         if let status = try files.status(spec.path) {
-            attributes = FileObservation(
-                exists: true, type: status.type, mode: status.mode, uid: status.uid, owner: accounts.userName(status.uid),
-                gid: status.gid, group: accounts.groupName(status.gid))
+            attributes = FileObservation(status, accounts: accounts)
             entries = status.type == .directory ? try files.entries(spec.path)?.count : nil
         }
         attributes.noteUnknownAccounts(owner: spec.owner, group: spec.group, in: accounts)

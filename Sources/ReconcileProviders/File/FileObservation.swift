@@ -44,13 +44,18 @@ public struct FileObservation: Codable, Sendable, Equatable {
         self.text = text
     }
 
+    /// What a stat says, owners named by the host's own accounts (size left to the caller).
+    init(_ status: FileStatus, accounts: AccountDatabase) {
+        self.init(
+            exists: true, type: status.type, mode: status.mode, uid: status.uid, owner: accounts.userName(status.uid),
+            gid: status.gid, group: accounts.groupName(status.gid))
+    }
+
     /// A stat and, for regular files, one read; a sensitive file's text is not kept.
     public static func probe(_ path: String, files: any HostFileSystem, sensitive: Bool = false) throws -> FileObservation {
         guard let (status, content) = try files.statusAndContent(path) else { return .missing }
-        let accounts = AccountDatabase.of(files)
-        var observation = FileObservation(
-            exists: true, type: status.type, mode: status.mode, uid: status.uid, owner: accounts.userName(status.uid),
-            gid: status.gid, group: accounts.groupName(status.gid), size: status.size)
+        var observation = FileObservation(status, accounts: AccountDatabase.of(files))
+        observation.size = status.size
         if let content {
             observation.sha256 = Fingerprint.sha256(content)
             if !sensitive, content.count <= textLimit, let text = String(validatingUTF8Data: content) {

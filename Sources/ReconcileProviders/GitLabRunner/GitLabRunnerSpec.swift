@@ -183,17 +183,24 @@ extension GitLabRunnerSpec {
 
     private static func readService(_ reader: ObjectReader) -> String {
         guard let service = reader.string("service") else { return "gitlab-runner.service" }
-        guard service.hasSuffix(".service"), RunnerUnits.isValidName(String(service.dropLast(".service".count))) else {
+        guard isServiceName(service) else {
             reader.error("service", "\"\(service)\" is not a service unit name like \"gitlab-runner.service\"")
             return "gitlab-runner.service"
         }
         return service
     }
 
+    static func isServiceName(_ service: String) -> Bool {
+        service.hasSuffix(".service") && RunnerUnits.isValidName(String(service.dropLast(".service".count)))
+    }
+
     /// systemd reads these unquoted on ExecStart= lines.
+    static func isUnitPath(_ path: String) -> Bool {
+        path.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._/+-".contains($0)) }
+    }
+
     private static func checkPathsForUnits(_ reader: ObjectReader, _ paths: [String: String]) {
-        for (key, path) in paths.sorted(by: { $0.key < $1.key })
-        where !path.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._/+-".contains($0)) }) {
+        for (key, path) in paths.sorted(by: { $0.key < $1.key }) where !isUnitPath(path) {
             reader.error(key, "may hold only letters, digits and . _ / + - (systemd reads it unquoted), found \"\(path)\"")
         }
     }
@@ -206,9 +213,7 @@ extension GitLabRunnerSpec {
         let unitPaths = ["home": home, "config": config, "executable": executable, "hostCacheDir": hostCacheDir]
         problems.paths(unitPaths.merging(["buildsDir": buildsDir, "cacheDir": cacheDir, "scriptsDir": scriptsDir]) { first, _ in first })
         for (key, path) in unitPaths.sorted(by: { $0.key < $1.key }) {
-            problems.check(
-                path.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._/+-".contains($0)) }), key,
-                "may hold only letters, digits and . _ / + -")
+            problems.check(Self.isUnitPath(path), key, "may hold only letters, digits and . _ / + -")
         }
         problems.check(hostCacheDir != "/" && hostCacheDir != home, "hostCacheDir", "must be a folder of its own")
         if case .file(let path)? = token { problems.path("token.file", path) }
@@ -218,9 +223,7 @@ extension GitLabRunnerSpec {
         problems.check((1...1000).contains(concurrency), "concurrency", "must be 1-1000")
         problems.check(purgeCacheAfter >= 60, "purgeCacheAfter", "must be at least 60 seconds")
         problems.check(!purgeSchedule.isEmpty && !purgeSchedule.contains("\n"), "purgeSchedule", "not a calendar expression")
-        problems.check(
-            service.hasSuffix(".service") && RunnerUnits.isValidName(String(service.dropLast(".service".count))), "service",
-            "not a service unit name")
+        problems.check(Self.isServiceName(service), "service", "not a service unit name")
         problems.check(!podmanArgs.contains { $0.contains("\n") }, "podmanArgs", "an argument cannot hold a line break")
         return problems.items
     }
