@@ -10,5 +10,8 @@ public enum Providers {
         AnyProvider(CaptureProxyProvider()),
         AnyProvider(GitLabRunnerProvider()),
         AnyProvider(DirectoryProvider()),
+        AnyProvider(PackageProvider()),
+        AnyProvider(GroupProvider()),
+        AnyProvider(UserProvider()),
     ])
 }

@@ -151,6 +151,8 @@ public struct Executor: Sendable {
                 try MonitoredCommand.run(command, monitor: monitor, commands: commands, onEvent: onEvent)
             } else if let secrets = command.secretEnvironment, !secrets.isEmpty {
                 try runWithSecrets(command, secrets: secrets)
+            } else if let batch = command.batch {
+                try runBatch(command, batch, onEvent: onEvent)
             } else {
                 _ = try commands.checked(Command(command.argv, environment: command.environment))
             }
@@ -189,6 +191,20 @@ public struct Executor: Sendable {
             if try files.status(directory.path) == nil { try files.createDirectories(directory.path, mode: directory.mode) }
             try files.setAttributes(
                 directory.path, mode: directory.mode, uid: try directory.owner.map(uid), gid: try directory.group.map(gid))
+        }
+    }
+
+    /// A batch (`apt-get install` of many packages) can take minutes: say that it still runs.
+    private func runBatch(_ command: CommandStep, _ batch: CommandBatch, onEvent: (ApplyEvent) -> Void) throws {
+        let stopwatch = Stopwatch()
+        let full = Command(command.argv, environment: command.environment)
+        let result = try commands.run(full, every: 5) {
+            let seconds = stopwatch.seconds
+            if seconds >= 5 { onEvent(.progress("\(batch.key) of \(batch.items.count) item(s): running for \(seconds) s")) }
+            return true
+        }
+        guard result.status == 0 else {
+            throw ReconcileError.commandFailed(CommandFailure(argv: command.argv, status: result.status, stderr: result.stderrText + result.stdoutText))
         }
     }
 

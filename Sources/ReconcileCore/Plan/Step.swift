@@ -74,16 +74,38 @@ public struct CommandStep: Codable, Sendable, Equatable {
     public var summary: String
     /// For long work: how to watch it make progress, and when to give up on it.
     public var monitor: ProgressMonitor?
+    /// Set on a step that can run as one command with its kind's other steps of the same key.
+    public var batch: CommandBatch?
 
     public init(
         argv: [String], environment: [String: String] = [:], secretEnvironment: [String: SecretReference]? = nil,
-        summary: String? = nil, monitor: ProgressMonitor? = nil
+        summary: String? = nil, monitor: ProgressMonitor? = nil, batch: CommandBatch? = nil
     ) {
         self.argv = argv
         self.environment = environment
         self.secretEnvironment = secretEnvironment
         self.summary = summary ?? "run " + argv.map(ShellQuote.quote).joined(separator: " ")
         self.monitor = monitor
+        self.batch = batch
+    }
+
+    /// One command for many resources: `argv` is the batch's command followed by its items.
+    public init(batch: CommandBatch, environment: [String: String] = [:]) {
+        self.init(argv: batch.command + batch.items, environment: environment, batch: batch)
+    }
+}
+
+/// What lets the planner merge steps of several resources into one command (`apt-get install
+/// a b c`): steps whose `key` and `command` agree run once, with every item.
+public struct CommandBatch: Codable, Sendable, Equatable {
+    public var key: String
+    public var command: [String]
+    public var items: [String]
+
+    public init(key: String, command: [String], items: [String]) {
+        self.key = key
+        self.command = command
+        self.items = items
     }
 }
 
