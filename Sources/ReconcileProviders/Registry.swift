@@ -13,5 +13,7 @@ public enum Providers {
         AnyProvider(PackageProvider()),
         AnyProvider(GroupProvider()),
         AnyProvider(UserProvider()),
+        AnyProvider(FilesystemProvider()),
+        AnyProvider(MountProvider()),
     ])
 }

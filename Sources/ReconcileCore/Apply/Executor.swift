@@ -183,6 +183,8 @@ public struct Executor: Sendable {
             try compileCDB(compile)
         case .editTOML(let edit):
             try editTOML(edit, applyID: applyID)
+        case .makeFilesystem(let make):
+            try makeFilesystem(make)
         case .removeDirectory(let directory):
             try files.removeDirectory(directory.path, recursive: directory.recursive)
         case .createDirectory(let directory):
@@ -206,6 +208,21 @@ public struct Executor: Sendable {
         guard result.status == 0 else {
             throw ReconcileError.commandFailed(CommandFailure(argv: command.argv, status: result.status, stderr: result.stderrText + result.stdoutText))
         }
+    }
+
+    /// Formats only what is blank now, whatever the plan saw: `wipefs --no-act` first.
+    private func makeFilesystem(_ make: MakeFilesystemStep) throws {
+        let device = root.resolve(make.device)
+        guard try files.status(make.device) != nil else {
+            throw ReconcileError.notAllowed("\(device) does not exist; nothing was formatted")
+        }
+        let found = try commands.checked(Command(DeviceSignatures.argv([device]), environment: ["LC_ALL": "C"]))
+        let signatures = try DeviceSignatures.parse(found.stdout)
+        guard signatures.isEmpty else {
+            throw ReconcileError.notAllowed(
+                "\(device) is not blank any more (wipefs --no-act finds \(signatures.compactMap(\.type).joined(separator: ", "))); nothing was formatted")
+        }
+        _ = try commands.checked(Command(make.argv(device: device)))
     }
 
     /// The content goes to a private temp file in the state dir, never beside live files.

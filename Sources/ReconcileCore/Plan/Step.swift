@@ -12,6 +12,7 @@ public enum Step: Codable, Sendable, Equatable {
     case editTOML(EditTOMLStep)
     case createDirectory(CreateDirectoryStep)
     case removeDirectory(RemoveDirectoryStep)
+    case makeFilesystem(MakeFilesystemStep)
 
     static let daemonReloadNote = "; then systemctl daemon-reload (once per apply)"
 
@@ -45,6 +46,9 @@ public enum Step: Codable, Sendable, Equatable {
             return step.summary
         case .createDirectory(let step):
             return "create directory \(step.path) (\(Self.describe(mode: step.mode, owner: step.owner, group: step.group)))"
+        case .makeFilesystem(let step):
+            return "make a\(step.filesystem.first.map { "aeiou".contains($0) } == true ? "n" : "") \(step.filesystem) filesystem on \(step.device) "
+                + "(\((step.argv(device: step.device)).map(ShellQuote.quote).joined(separator: " ")), only if wipefs then finds it blank)"
         case .removeDirectory(let step):
             return step.recursive
                 ? "remove directory \(step.path) and everything in it (\(step.entries) entries at the top; not backed up)"
@@ -231,6 +235,23 @@ public struct CreateDirectoryStep: Codable, Sendable, Equatable {
         self.owner = owner
         self.group = group
     }
+}
+
+/// `mkfs.TYPE OPTIONS -- DEVICE`, run only after `wipefs --no-act` finds no signature on the
+/// device at that moment: a plan made on a blank device never formats one that got data since.
+public struct MakeFilesystemStep: Codable, Sendable, Equatable {
+    public var device: String
+    /// The filesystem type (`ext4`); not `type`, which names the step in JSON.
+    public var filesystem: String
+    public var options: [String]
+
+    public init(device: String, filesystem: String, options: [String] = []) {
+        self.device = device
+        self.filesystem = filesystem
+        self.options = options
+    }
+
+    public func argv(device resolved: String) -> [String] { ["mkfs.\(filesystem)"] + options + ["--", resolved] }
 }
 
 /// `rmdir`, or with `recursive` the whole tree (links removed, never followed): only a step the
