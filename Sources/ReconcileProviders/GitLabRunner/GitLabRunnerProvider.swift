@@ -180,8 +180,9 @@ public struct GitLabRunnerProvider: ResourceProvider {
                          .editTOML(config.edit(settings: settings, createEntry: false, changes: ["ownership and mode after registration"]))])
             }
             let changes = ["new [[runners]] entry \(spec.name) (token from \(token), not shown)"] + config.differences(from: [:])
+            // The folder is the runner's own: gitlab-runner saves its state beside config.toml.
             return (["runner \(spec.name) is not in \(spec.config)"],
-                    [.editTOML(config.edit(settings: settings, createEntry: true, changes: changes))])
+                    folder + [.editTOML(config.edit(settings: settings, createEntry: true, changes: changes))])
         }
         var changes = config.differences(from: entry)
         if authentication && observed.config.tokenMatches != true {
