@@ -101,6 +101,20 @@ import Testing
         #expect(plan.action == .delete && plan.risk == .disruptive)
     }
 
+    /// The apply shows apt's progress from dpkg's log: packages set up since the step started.
+    @Test func progressIsReadFromDpkgsLog() throws {
+        let log = try fixture("apt/dpkg.log")
+        guard let progressLog = PackageProvider.install("uidmap", root: live).batch?.progressLog else {
+            Issue.record("no progress log on the install step")
+            return
+        }
+        #expect(progressLog.path == "/var/log/dpkg.log")
+        let progress = progressLog.progress(in: Substring(log))
+        #expect(progress.count == log.components(separatedBy: " status installed ").count - 1)
+        #expect(progress.count >= 2)
+        #expect(progress.last?.hasPrefix("slirp4netns") == true || progress.last?.hasPrefix("man-db") == true, "\(progress)")
+    }
+
     @Test func namesAndVersionsThatCannotReachApt() {
         for bad in ["A", "x", "-rf", "tor;rm", "tor tor", "tor:", "tor:amd64:x", "to*"] {
             #expect(PackageSpec.nameProblem(bad) != nil, "\(bad)")

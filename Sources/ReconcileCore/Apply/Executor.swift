@@ -196,13 +196,22 @@ public struct Executor: Sendable {
         }
     }
 
-    /// A batch (`apt-get install` of many packages) can take minutes: say that it still runs.
+    /// A batch (`apt-get install` of many packages) can take minutes: show what its log says it
+    /// has done so far, or at least that it still runs.
     private func runBatch(_ command: CommandStep, _ batch: CommandBatch, onEvent: (ApplyEvent) -> Void) throws {
         let stopwatch = Stopwatch()
         let full = Command(command.argv, environment: command.environment)
+        let logStart = try batch.progressLog.flatMap { try files.status($0.path)?.size } ?? 0
         let result = try commands.run(full, every: 5) {
             let seconds = stopwatch.seconds
-            if seconds >= 5 { onEvent(.progress("\(batch.key) of \(batch.items.count) item(s): running for \(seconds) s")) }
+            guard seconds >= 5 else { return true }
+            var done = ""
+            if let log = batch.progressLog, let data = try? files.read(log.path), Int64(data.count) >= logStart {
+                let text = String(decoding: data.dropFirst(Int(logStart)), as: UTF8.self)
+                let progress = log.progress(in: Substring(text))
+                done = ", \(progress.count) \(log.unit)" + (progress.last.map { " (last: \(TerminalText.escaped($0)))" } ?? "")
+            }
+            onEvent(.progress("\(batch.key) of \(batch.items.count) item(s): \(seconds) s\(done)"))
             return true
         }
         guard result.status == 0 else {

@@ -105,11 +105,40 @@ public struct CommandBatch: Codable, Sendable, Equatable {
     public var key: String
     public var command: [String]
     public var items: [String]
+    /// A log the command appends to as it goes (dpkg's), read while it runs to show progress.
+    public var progressLog: ProgressLog?
 
-    public init(key: String, command: [String], items: [String]) {
+    public init(key: String, command: [String], items: [String], progressLog: ProgressLog? = nil) {
         self.key = key
         self.command = command
         self.items = items
+        self.progressLog = progressLog
+    }
+}
+
+/// Lines of `path` written since the step started that contain `marker` count as work done
+/// (`/var/log/dpkg.log`, ` status installed `); the word after the marker names the item.
+public struct ProgressLog: Codable, Sendable, Equatable {
+    public var path: String
+    public var marker: String
+    public var unit: String
+
+    public init(path: String, marker: String, unit: String) {
+        self.path = path
+        self.marker = marker
+        self.unit = unit
+    }
+
+    /// How many marked lines `text` holds, and the item of the last one.
+    public func progress(in text: Substring) -> (count: Int, last: String?) {
+        var count = 0
+        var last: String?
+        for line in text.split(separator: "\n") {
+            guard let range = line.range(of: marker) else { continue }
+            count += 1
+            last = line[range.upperBound...].split(separator: " ").first.map(String.init)
+        }
+        return (count, last)
     }
 }
 

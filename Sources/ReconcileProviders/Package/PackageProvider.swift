@@ -114,6 +114,11 @@ public struct PackageProvider: ResourceProvider {
         "-y", "-q", "-o", "Dpkg::Options::=--force-confdef", "-o", "Dpkg::Options::=--force-confold", "-o", "Dpkg::Use-Pty=0",
     ]
 
+    /// dpkg logs each package's state changes as they happen: the apt run's progress.
+    static func dpkgLog(_ marker: String, _ unit: String) -> ProgressLog {
+        ProgressLog(path: "/var/log/dpkg.log", marker: marker, unit: unit)
+    }
+
     static func chroot(_ root: HostRoot) -> [String] {
         root.isLive ? [] : ["chroot", "--", root.path]
     }
@@ -123,13 +128,15 @@ public struct PackageProvider: ResourceProvider {
             batch: CommandBatch(
                 key: "apt-get install",
                 command: chroot(root) + ["apt-get", "install"] + options + ["--no-install-recommends", "--no-remove", "--"],
-                items: [item]),
+                items: [item], progressLog: dpkgLog(" status installed ", "installed so far")),
             environment: environment)
     }
 
     static func remove(_ package: String, root: HostRoot) -> CommandStep {
         CommandStep(
-            batch: CommandBatch(key: "apt-get remove", command: chroot(root) + ["apt-get", "remove"] + options + ["--"], items: [package]),
+            batch: CommandBatch(
+                key: "apt-get remove", command: chroot(root) + ["apt-get", "remove"] + options + ["--"], items: [package],
+                progressLog: dpkgLog(" status not-installed ", "removed so far")),
             environment: environment)
     }
 }
