@@ -5,37 +5,31 @@
 # recommends, then the installed reconcile validates, probes, plans and applies the packaged
 # example there, and the package is removed and purged cleanly.
 #
-# Usage (as root): Tests/package/install-test.sh [DEB]   (default: the newest .build/package/reconcile_*.deb)
-# Env:   PACKAGE_TEST_CACHE=DIR  the debootstrapped root is kept as DIR/SUITE-ARCH-minbase.tar, and the
-#                                packages apt fetched in DIR/archives (default: the repo's .build/package-test);
-#                                delete them to start from a new debootstrap
-#        DEBOOTSTRAP_MIRROR=URL  where debootstrap gets the packages (default: the apt source of
-#                                SUITE/main this machine uses)
+# Usage (as root): Tests/package/install-test.sh [DEB]   (default: the .deb in .build/package)
+# Env:   PACKAGE_TEST_CACHE=DIR  the Debian root is debootstrapped once and kept there as a tarball,
+#                                with the packages apt fetched (default: the repo's .build/package-test;
+#                                see Tests/package/debian-root.sh)
+#        DEBOOTSTRAP_MIRROR=URL  where debootstrap gets the packages (default: the apt source for
+#                                this release's main component that this machine uses)
 # Prints `ok - …` / `not ok - …` (Tests/vm/lib.sh), then `N passed, M failed`; exit 1 if any
-# check failed, 2 on a setup error. Everything it made (the root, the /proc mount) is removed
-# on exit; logs stay in CACHE/logs.
+# check failed, 2 on a setup error. Everything it made (the root, its /proc mount) is removed
+# on exit; logs stay in PACKAGE_TEST_CACHE/logs.
 # shellcheck disable=SC2016  # $ in single quotes: dpkg-query formats and commands run in the root
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$(realpath "$0")")/../.." && pwd)
-CACHE=${PACKAGE_TEST_CACHE:-$REPO/.build/package-test}
 die() { echo "install-test: $*" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || die "run me as root (debootstrap, chroot, mount)"
 # shellcheck disable=SC2012  # our own file names
 DEB=${1:-$(ls -t "$REPO"/.build/package/reconcile_*.deb 2>/dev/null | head -1 || true)}
 if [ -z "$DEB" ] || [ ! -f "$DEB" ]; then die "no package: run scripts/package first, or pass the .deb"; fi
 DEB=$(realpath "$DEB")
-for tool in debootstrap chroot dpkg-deb tar mount umount mountpoint apt-cache; do
-  command -v "$tool" >/dev/null || die "missing $tool (scripts/setup installs debootstrap)"
-done
-SUITE=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
-[ -n "$SUITE" ] || die "no VERSION_CODENAME in /etc/os-release: which Debian release is this?"
-ARCH=$(dpkg --print-architecture)
-VERSION=$(dpkg-deb -f "$DEB" Version)
+PKG_VERSION=$(dpkg-deb -f "$DEB" Version)
+# shellcheck source=Tests/package/debian-root.sh
+source "$REPO/Tests/package/debian-root.sh"
 T_START=$(date +%s%N)
 ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
-LOGS=$CACHE/logs
-mkdir -p "$CACHE/archives"
+LOGS=$ROOTS_CACHE/logs
 rm -rf "$LOGS"; mkdir -p "$LOGS"
 # shellcheck source=Tests/vm/lib.sh
 source "$REPO/Tests/vm/lib.sh"
@@ -52,39 +46,19 @@ R=$T/root
 cleanup() {
   local rc=$?
   set +e
-  if mountpoint -q "$R/proc"; then umount "$R/proc" || umount -l "$R/proc"; fi
-  if mountpoint -q "$R/proc"; then
-    echo "install-test: $R/proc is still mounted; leaving $T in place" >&2
-  else
-    rm -rf --one-file-system "$T"
-  fi
+  if root_release "$R"; then rm -rf --one-file-system "$T"
+  else echo "install-test: $R/proc is still mounted; leaving $T in place" >&2; fi
   exit "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# --- the Debian root: debootstrap once, then from the cached tarball ----------------------
-BASE=$CACHE/$SUITE-$ARCH-minbase.tar
+# --- the Debian root: debootstrapped once, then from the kept tarball ---------------------
 phase "setup: a $SUITE root without Swift; $(basename "$DEB")"
-if [ ! -s "$BASE" ]; then
-  MIRROR=${DEBOOTSTRAP_MIRROR:-$(apt-cache policy | awk -v s="$SUITE/main" -v a="$ARCH" '$3 == s && $4 == a {print $2; exit}')}
-  [ -n "$MIRROR" ] || die "this machine has no apt source for $SUITE/main ($ARCH): set DEBOOTSTRAP_MIRROR"
-  echo "# debootstrap --variant=minbase $SUITE from $MIRROR (once; kept in $BASE)" >&2
-  NEW=$T/new
-  debootstrap --variant=minbase --arch="$ARCH" "$SUITE" "$NEW" "$MIRROR" >"$LOGS/debootstrap.log" 2>&1 \
-    || die "debootstrap failed: $(tail -5 "$LOGS/debootstrap.log")"
-  rm -rf "$NEW/var/cache/apt/archives/"*.deb "$NEW/var/lib/apt/lists/"*_Packages
-  tar -C "$NEW" --numeric-owner -cf "$BASE.tmp" . && mv "$BASE.tmp" "$BASE"
-  rm -rf --one-file-system "$NEW"
-fi
-mkdir "$R"
-tar -C "$R" --numeric-owner -xf "$BASE"
-mount -t proc proc "$R/proc"
-[ -c "$R/dev/null" ] || die "$R/dev/null is not a device (debootstrap makes it when run as root)"
-cp /etc/resolv.conf "$R/etc/resolv.conf"   # apt in the root may fetch what the cache lacks
-# inroot CMD...: CMD in the root, with a plain environment (none of this machine's PATH or Swift).
-inroot() { chroot "$R" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 TERM=dumb "$@"; }
+BASE=$(root_tarball minbase)
+root_unpack "$BASE" "$R"
+inroot() { in_root "$R" "$@"; }
 check "setup: the root is Debian $SUITE" grep -q "VERSION_CODENAME=$SUITE" "$R/etc/os-release"
 check_eq "setup: no Swift in the root (no swift, swiftc, /opt/swift, libswift*, libFoundation*, libdispatch*)" "" \
   "$(inroot sh -c 'command -v swift swiftc; ls -d /opt/swift /usr/lib/swift 2>/dev/null; find / -xdev \( -name "libswift*" -o -name "libFoundation*.so*" -o -name "libdispatch*.so*" \) -print' 2>&1 || true)"
@@ -94,13 +68,16 @@ phase_done setup
 # --- install: apt resolves what the package depends on and recommends ---------------------
 phase "install: apt-get install ./$(basename "$DEB")"
 cp "$DEB" "$R/tmp/"
-cp "$CACHE/archives/"*.deb "$R/var/cache/apt/archives/" 2>/dev/null || true
-run_logged apt-update inroot apt-get update -q
-check_eq "install: apt-get update in the root exits 0" 0 "$RC" "$LOG"
-run_logged apt-install inroot env DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o Dpkg::Use-Pty=0 "/tmp/$(basename "$DEB")"
-check_eq "install: apt-get install ./reconcile.deb exits 0" 0 "$RC" "$LOG"
-cp -u "$R/var/cache/apt/archives/"*.deb "$CACHE/archives/" 2>/dev/null || true
-check_eq "install: dpkg has reconcile $VERSION installed" "install ok installed $VERSION" \
+# From the lists the root was made with and the archives kept; if the mirror has moved on
+# since, the lists are fetched again and apt tries once more.
+if root_apt_install "$R" "$LOGS/apt-install.log" "/tmp/$(basename "$DEB")"; then
+  ok "install: apt-get install ./$(basename "$DEB") exits 0"
+else
+  in_root "$R" apt-get update -q >>"$LOGS/apt-install.log" 2>&1 || true
+  check "install: apt-get install ./$(basename "$DEB") exits 0 (after apt-get update)" \
+    root_apt_install "$R" "$LOGS/apt-install.log" "/tmp/$(basename "$DEB")"
+fi
+check_eq "install: dpkg has reconcile $PKG_VERSION installed" "install ok installed $PKG_VERSION" \
   "$(inroot dpkg-query -W -f '${Status} ${Version}' reconcile 2>&1)"
 for package in libyaml-0-2 openssh-client systemd; do   # Depends, Recommends
   check_eq "install: apt brought $package along" "install ok installed" "$(inroot dpkg-query -W -f '${Status}' "$package" 2>&1)"
@@ -117,7 +94,7 @@ check_eq "install: each resolved in the root's /lib or /usr/lib" "" "$(grep '=>'
 check_eq "install: the libraries are libyaml, libstdc++, libgcc_s, libm, libc (and the loader)" \
   "ld-linux libc.so.6 libgcc_s.so.1 libm.so.6 libstdc++.so.6 libyaml-0.so.2 linux-vdso.so.1" \
   "$(sed -n 's|^\s*\(/[^ ]*/\)\?\([^ /]*\) .*|\2|p' <<<"$LDD" | sed 's/^ld-linux.*/ld-linux/' | sort | tr '\n' ' ' | sed 's/ $//')"
-check_eq "install: reconcile --version is the package's version" "$VERSION" "$(inroot reconcile --version 2>&1)"
+check_eq "install: reconcile --version is the package's version" "$PKG_VERSION" "$(inroot reconcile --version 2>&1)"
 check "install: the man page (man 1 reconcile)" test -s "$R/usr/share/man/man1/reconcile.1.gz"
 check_eq "install: the man page has each command" "apply capture export facts plan show summary validate" \
   "$(zcat "$R/usr/share/man/man1/reconcile.1.gz" | sed -n 's/^\.It Em \(validate\|plan\|apply\|facts\|capture\|export\|summary\|show\)$/\1/p' | sort | tr '\n' ' ' | sed 's/ $//')"
@@ -149,15 +126,14 @@ check "use: a plan per host and a summary" test -s "$R/root/plans/mx1.example.or
 # (with a warning), but perl is, so the relay's Perl lookup is checked with `perl -c` and needs
 # the suggested libnet-dns-perl, as on a real relay.
 HOST=(--root /srv/stage --host mx2.example.org --label role=mx)
-run_logged apt-suggested inroot env DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o Dpkg::Use-Pty=0 --no-install-recommends libnet-dns-perl
-check_eq "use: apt-get install libnet-dns-perl (suggested, for the relay's Perl lookup) exits 0" 0 "$RC" "$LOG"
-cp -u "$R/var/cache/apt/archives/"*.deb "$CACHE/archives/" 2>/dev/null || true
+RC=0; root_apt_install "$R" "$LOGS/apt-suggested.log" --no-install-recommends libnet-dns-perl || RC=$?
+check_eq "use: apt-get install libnet-dns-perl (suggested, for the relay's Perl lookup) exits 0" 0 "$RC" "$LOGS/apt-suggested.log"
 inroot mkdir -p /srv/stage
 run_logged facts inroot reconcile facts "${HOST[@]}" --out /root/mx2.json "$EX"
 check_eq "use: reconcile facts on the root exits 0" 0 "$RC" "$LOG"
-check_eq "use: the facts record the version that took them" "\"reconcileVersion\" : \"$VERSION\"" \
+check_eq "use: the facts record the version that took them" "\"reconcileVersion\" : \"$PKG_VERSION\"" \
   "$(grep -o '"reconcileVersion" *: *"[^"]*"' "$R/root/mx2.json" 2>&1)"
-run_logged plan-from-facts inroot reconcile plan --detailed-exitcode --facts /root/mx2.json --out /root/mx2-plan.json "$EX"
+run_logged plan-from-facts inroot reconcile plan --detailed-exitcode --facts /root/mx2.json "$EX"
 check_eq "use: the plan from those facts exits 2 (changes)" 2 "$RC" "$LOG"
 check_eq "use: it creates the motd, the relay and the proxy" "CaptureProxy/app create File/motd create OnionRelay/mx create" \
   "$(sed -n 's/^  [-+~!]* *\([A-Za-z]*\/[^ ]*\)  \([a-z]*\) .*/\1 \2/p' "$LOG" | sort | tr '\n' ' ' | sed 's/ $//')" "$LOG"
