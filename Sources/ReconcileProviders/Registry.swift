@@ -10,5 +10,10 @@ public enum Providers {
         AnyProvider(CaptureProxyProvider()),
         AnyProvider(GitLabRunnerProvider()),
         AnyProvider(DirectoryProvider()),
+        AnyProvider(PackageProvider()),
+        AnyProvider(GroupProvider()),
+        AnyProvider(UserProvider()),
+        AnyProvider(FilesystemProvider()),
+        AnyProvider(MountProvider()),
     ])
 }

@@ -74,6 +74,18 @@ BROKEN = {
     "relative path": "kind: File\nname: a\npath: etc/a\ncontent: x\n",
     "dot-dot path": "kind: File\nname: a\npath: /etc/../a\ncontent: x\n",
     "directory without path": "kind: Directory\nname: d\n",
+    "package with a shell in its name": "kind: Package\nname: \"tor;rm\"\n",
+    "package version with a space": "kind: Package\nname: tor\nversion: \"1 2\"\n",
+    "absent package with a version": "kind: Package\nname: tor\nstate: absent\nversion: \"1\"\n",
+    "user with an upper-case name": "kind: User\nname: Runner\n",
+    "user with a relative home": "kind: User\nname: r\nhome: home/r\n",
+    "subordinate ids without a count": "kind: User\nname: r\nsubordinateIds: {start: 100000}\n",
+    "group with gid -1": "kind: Group\nname: g\ngid: 4294967295\n",
+    "filesystem with a shell type": "kind: Filesystem\nname: f\ndevice: /dev/vdb\ntype: \"ext4;x\"\n",
+    "absent filesystem": "kind: Filesystem\nname: f\ndevice: /dev/vdb\ntype: ext4\nstate: absent\n",
+    "mount without what": "kind: Mount\nname: m\nwhere: /srv/m\n",
+    "mount of the root": "kind: Mount\nname: m\nwhat: /dev/vdb\nwhere: /\n",
+    "mount options with a space": "kind: Mount\nname: m\nwhat: /dev/vdb\nwhere: /srv/m\noptions: \"ro, noatime\"\n",
     "directory with content": "kind: Directory\nname: d\npath: /d\ncontent: x\n",
         "two spellings of a path": "kind: File\nname: a\npath: //etc/./a\ncontent: x\n",
     "control character in a path": "kind: File\nname: a\npath: \"/etc/a\\nb\"\ncontent: x\n",
@@ -166,6 +178,15 @@ GOOD = {
     "absent unit": "kind: SystemdUnit\nname: a.service\nstate: absent\n",
     "directory": "kind: Directory\nname: d\npath: /srv/data\nmode: \"0750\"\nowner: www-data\n",
     "absent directory": "kind: Directory\nname: d\npath: /srv/data\nstate: absent\n",
+    "package": "kind: Package\nname: exim4-daemon-heavy\n",
+    "pinned package": "kind: Package\nname: tor\nversion: \"0.4.9.11-0+deb12u1\"\n",
+    "absent package": "kind: Package\nname: telnet\nstate: absent\n",
+    "group": "kind: Group\nname: ci\nsystem: true\ngid: 990\n",
+    "filesystem": "kind: Filesystem\nname: f\ndevice: /dev/storage/slowlv\ntype: ext4\noptions: [-L, data]\n",
+    "mount": "kind: Mount\nname: m\nwhat: /dev/storage/slowlv\nwhere: /srv/data\ntype: ext4\noptions: noatime\n",
+    "absent mount": "kind: Mount\nname: m\nwhere: /srv/data\nstate: absent\n",
+    "user with every key": "kind: User\nname: gitlab-runner\nuid: 990\nsystem: true\ngroup: ci\ngroups: [adm]\n"
+                           "home: /home/gitlab-runner\nshell: /bin/bash\nsubordinateIds: {count: 65536, start: 200000}\nlinger: true\n",
         "a package's unit, enabled and running": "kind: SystemdUnit\nname: tor@default.service\nenabled: true\nactive: true\n",
     "sensitive file from the host": "kind: File\nname: k\npath: /etc/k\ncontent: {file: /etc/reconcile/secrets/k}\nmode: \"0600\"\n",
     "unit with restartOn": "kind: File\nname: c\npath: /c\ncontent: x\n---\n"
@@ -274,6 +295,28 @@ with tempfile.TemporaryDirectory() as stage:
     result = run("facts", "--root", stage, manifest)
     errors = schema_errors("facts.schema.json", json.loads(result.stdout) if result.returncode == 0 else {})
     check("directory facts match facts.schema.json", result.returncode == 0 and not errors, errors or result.stderr)
+    # Bare-host kinds under a staged root: a blank device image gets a filesystem and a mount
+    # unit, accounts are created with useradd --prefix (Package needs a Debian root: the VM test).
+    os.makedirs(os.path.join(stage, "dev"))
+    with open(os.path.join(stage, "dev/blank.img"), "wb") as handle:
+        handle.truncate(8 << 20)
+    for name in ("passwd", "group"):
+        with open(f"/etc/{name}") as source, open(os.path.join(stage, "etc", name), "w") as target:
+            target.write(source.read())
+    with open(manifest, "w") as handle:
+        handle.write("kind: Filesystem\nname: blank\ndevice: /dev/blank.img\ntype: ext4\n---\n"
+                     "kind: Mount\nname: data\nwhat: /dev/blank.img\nwhere: /srv/data\ntype: ext4\ndependsOn: [Filesystem/blank]\n---\n"
+                     "kind: Group\nname: schema-ci\nsystem: true\n---\n"
+                     "kind: User\nname: schema-runner\nsystem: true\ngroups: [schema-ci]\nsubordinateIds: {count: 65536}\nlinger: true\n")
+    result = run("plan", "--json", "--root", stage, manifest)
+    plan = json.loads(result.stdout) if result.returncode == 0 else {}
+    errors = schema_errors("plan.schema.json", plan)
+    types = sorted({step["type"] for change in plan.get("changes", []) for step in change["steps"]})
+    check("bare-host plan matches plan.schema.json", result.returncode == 0 and not errors, errors or result.stderr)
+    check("bare-host plan makes a filesystem, writes a unit, runs useradd", {"makeFilesystem", "writeFile", "systemctl", "command"} <= set(types), types)
+    result = run("facts", "--root", stage, manifest)
+    errors = schema_errors("facts.schema.json", json.loads(result.stdout) if result.returncode == 0 else {})
+    check("bare-host facts match facts.schema.json", result.returncode == 0 and not errors, errors or result.stderr)
 
 # A runner's plan: a TOML entry edit with a secret reference, a new folder, no token anywhere.
 with tempfile.TemporaryDirectory() as stage:

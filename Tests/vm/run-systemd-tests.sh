@@ -1,11 +1,15 @@
 #!/bin/bash
 # Host side: runs each guest script (Tests/vm/systemd-unit-test.sh: File + SystemdUnit;
 # Tests/vm/capture-proxy-test.sh: CaptureProxy with socat and tcpdump; Tests/vm/gitlab-runner-test.sh:
-# GitLabRunner with useradd and a stand-in gitlab-runner) against the built
+# GitLabRunner with useradd and a stand-in gitlab-runner; Tests/vm/accounts-packages-test.sh: Package,
+# Group and User with apt-get from a local repository, useradd and logind;
+# Tests/vm/filesystem-mount-test.sh: Filesystem and Mount on an LV, grown while mounted;
+# Tests/vm/rootless-runner-test.sh: the runner's user and its jobs in rootless podman) against the built
 # reconcile binary, each in its own throw-away qemu guest with systemd as PID 1
-# (../shared/vm/run-in-vm --systemd), from the repository (guest scripts source Tests/vm/lib.sh).
+# (../shared/vm/run-in-vm --systemd -k tun: slirp4netns, rootless podman's network, needs /dev/net/tun),
+# from the repository (guest scripts source Tests/vm/lib.sh).
 #
-# Usage: Tests/vm/run-systemd-tests.sh [BINARY [SCRIPT...]]   (default: .build/debug/reconcile, all three scripts)
+# Usage: Tests/vm/run-systemd-tests.sh [BINARY [SCRIPT...]]   (default: .build/debug/reconcile, all six scripts)
 # Env:   WORK=DIR  host dir shared with the guest for the logs of every reconcile command
 #                  (default: a fresh .build/vm-tests.XXXXXX in the repo; one subdir per script)
 # Exit status: 0 if every guest script passed, else the first failing one's (1 some checks
@@ -28,7 +32,7 @@ WORK=$(realpath "$WORK")
 echo "# binary: $BINARY; logs: $WORK" >&2
 
 SCRIPTS=("${@:2}")
-((${#SCRIPTS[@]})) || SCRIPTS=(Tests/vm/systemd-unit-test.sh Tests/vm/capture-proxy-test.sh Tests/vm/gitlab-runner-test.sh)
+((${#SCRIPTS[@]})) || SCRIPTS=(Tests/vm/systemd-unit-test.sh Tests/vm/capture-proxy-test.sh Tests/vm/gitlab-runner-test.sh Tests/vm/accounts-packages-test.sh Tests/vm/filesystem-mount-test.sh Tests/vm/rootless-runner-test.sh)
 FINAL=0
 for script in "${SCRIPTS[@]}"; do
   logs=$WORK/$(basename "$script" .sh)
@@ -36,7 +40,7 @@ for script in "${SCRIPTS[@]}"; do
   echo "# $script" >&2
   START=$(date +%s%N)
   RC=0
-  "$VM" --systemd -t 600 -w "$WORK" -f "$script" "$BINARY" "$logs" || RC=$?
+  "$VM" --systemd -k tun -t 600 -w "$WORK" -f "$script" "$BINARY" "$logs" || RC=$?
   echo "# run-in-vm exited $RC after $(( ($(date +%s%N) - START) / 1000000 )) ms (boot + test)" >&2
   if [ "$RC" -ne 0 ] && [ "$FINAL" -eq 0 ]; then FINAL=$RC; fi
 done

@@ -151,6 +151,8 @@ public struct Executor: Sendable {
                 try MonitoredCommand.run(command, monitor: monitor, commands: commands, onEvent: onEvent)
             } else if let secrets = command.secretEnvironment, !secrets.isEmpty {
                 try runWithSecrets(command, secrets: secrets)
+            } else if let batch = command.batch {
+                try runBatch(command, batch, onEvent: onEvent)
             } else {
                 _ = try commands.checked(Command(command.argv, environment: command.environment))
             }
@@ -181,6 +183,8 @@ public struct Executor: Sendable {
             try compileCDB(compile)
         case .editTOML(let edit):
             try editTOML(edit, applyID: applyID)
+        case .makeFilesystem(let make):
+            try makeFilesystem(make)
         case .removeDirectory(let directory):
             try files.removeDirectory(directory.path, recursive: directory.recursive)
         case .createDirectory(let directory):
@@ -190,6 +194,35 @@ public struct Executor: Sendable {
             try files.setAttributes(
                 directory.path, mode: directory.mode, uid: try directory.owner.map(uid), gid: try directory.group.map(gid))
         }
+    }
+
+    /// A batch (`apt-get install` of many packages) can take minutes: say that it still runs.
+    private func runBatch(_ command: CommandStep, _ batch: CommandBatch, onEvent: (ApplyEvent) -> Void) throws {
+        let stopwatch = Stopwatch()
+        let full = Command(command.argv, environment: command.environment)
+        let result = try commands.run(full, every: 5) {
+            let seconds = stopwatch.seconds
+            if seconds >= 5 { onEvent(.progress("\(batch.key) of \(batch.items.count) item(s): running for \(seconds) s")) }
+            return true
+        }
+        guard result.status == 0 else {
+            throw ReconcileError.commandFailed(CommandFailure(argv: command.argv, status: result.status, stderr: result.stderrText + result.stdoutText))
+        }
+    }
+
+    /// Formats only what is blank now, whatever the plan saw: `wipefs --no-act` first.
+    private func makeFilesystem(_ make: MakeFilesystemStep) throws {
+        let device = root.resolve(make.device)
+        guard try files.status(make.device) != nil else {
+            throw ReconcileError.notAllowed("\(device) does not exist; nothing was formatted")
+        }
+        let found = try commands.checked(Command(DeviceSignatures.argv([device]), environment: ["LC_ALL": "C"]))
+        let signatures = try DeviceSignatures.parse(found.stdout)
+        guard signatures.isEmpty else {
+            throw ReconcileError.notAllowed(
+                "\(device) is not blank any more (wipefs --no-act finds \(signatures.compactMap(\.type).joined(separator: ", "))); nothing was formatted")
+        }
+        _ = try commands.checked(Command(make.argv(device: device)))
     }
 
     /// The content goes to a private temp file in the state dir, never beside live files.

@@ -12,6 +12,7 @@ public enum Step: Codable, Sendable, Equatable {
     case editTOML(EditTOMLStep)
     case createDirectory(CreateDirectoryStep)
     case removeDirectory(RemoveDirectoryStep)
+    case makeFilesystem(MakeFilesystemStep)
 
     static let daemonReloadNote = "; then systemctl daemon-reload (once per apply)"
 
@@ -45,6 +46,9 @@ public enum Step: Codable, Sendable, Equatable {
             return step.summary
         case .createDirectory(let step):
             return "create directory \(step.path) (\(Self.describe(mode: step.mode, owner: step.owner, group: step.group)))"
+        case .makeFilesystem(let step):
+            return "make a\(step.filesystem.first.map { "aeiou".contains($0) } == true ? "n" : "") \(step.filesystem) filesystem on \(step.device) "
+                + "(\((step.argv(device: step.device)).map(ShellQuote.quote).joined(separator: " ")), only if wipefs then finds it blank)"
         case .removeDirectory(let step):
             return step.recursive
                 ? "remove directory \(step.path) and everything in it (\(step.entries) entries at the top; not backed up)"
@@ -74,16 +78,38 @@ public struct CommandStep: Codable, Sendable, Equatable {
     public var summary: String
     /// For long work: how to watch it make progress, and when to give up on it.
     public var monitor: ProgressMonitor?
+    /// Set on a step that can run as one command with its kind's other steps of the same key.
+    public var batch: CommandBatch?
 
     public init(
         argv: [String], environment: [String: String] = [:], secretEnvironment: [String: SecretReference]? = nil,
-        summary: String? = nil, monitor: ProgressMonitor? = nil
+        summary: String? = nil, monitor: ProgressMonitor? = nil, batch: CommandBatch? = nil
     ) {
         self.argv = argv
         self.environment = environment
         self.secretEnvironment = secretEnvironment
         self.summary = summary ?? "run " + argv.map(ShellQuote.quote).joined(separator: " ")
         self.monitor = monitor
+        self.batch = batch
+    }
+
+    /// One command for many resources: `argv` is the batch's command followed by its items.
+    public init(batch: CommandBatch, environment: [String: String] = [:]) {
+        self.init(argv: batch.command + batch.items, environment: environment, batch: batch)
+    }
+}
+
+/// What lets the planner merge steps of several resources into one command (`apt-get install
+/// a b c`): steps whose `key` and `command` agree run once, with every item.
+public struct CommandBatch: Codable, Sendable, Equatable {
+    public var key: String
+    public var command: [String]
+    public var items: [String]
+
+    public init(key: String, command: [String], items: [String]) {
+        self.key = key
+        self.command = command
+        self.items = items
     }
 }
 
@@ -209,6 +235,23 @@ public struct CreateDirectoryStep: Codable, Sendable, Equatable {
         self.owner = owner
         self.group = group
     }
+}
+
+/// `mkfs.TYPE OPTIONS -- DEVICE`, run only after `wipefs --no-act` finds no signature on the
+/// device at that moment: a plan made on a blank device never formats one that got data since.
+public struct MakeFilesystemStep: Codable, Sendable, Equatable {
+    public var device: String
+    /// The filesystem type (`ext4`); not `type`, which names the step in JSON.
+    public var filesystem: String
+    public var options: [String]
+
+    public init(device: String, filesystem: String, options: [String] = []) {
+        self.device = device
+        self.filesystem = filesystem
+        self.options = options
+    }
+
+    public func argv(device resolved: String) -> [String] { ["mkfs.\(filesystem)"] + options + ["--", resolved] }
 }
 
 /// `rmdir`, or with `recursive` the whole tree (links removed, never followed): only a step the

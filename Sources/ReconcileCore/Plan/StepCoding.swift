@@ -2,7 +2,7 @@
 /// so plan consumers need no knowledge of Swift's enum encoding.
 extension Step {
     private enum Kind: String, Codable {
-        case command, writeFile, setAttributes, removeFile, systemctl, check, compileCDB, editTOML, createDirectory, removeDirectory
+        case command, writeFile, setAttributes, removeFile, systemctl, check, compileCDB, editTOML, createDirectory, removeDirectory, makeFilesystem
     }
 
     private enum TypeKey: String, CodingKey {
@@ -22,6 +22,7 @@ extension Step {
         case .editTOML: self = .editTOML(try EditTOMLStep(from: decoder))
         case .createDirectory: self = .createDirectory(try CreateDirectoryStep(from: decoder))
         case .removeDirectory: self = .removeDirectory(try RemoveDirectoryStep(from: decoder))
+        case .makeFilesystem: self = .makeFilesystem(try MakeFilesystemStep(from: decoder))
         }
     }
 
@@ -57,6 +58,9 @@ extension Step {
             try step.encode(to: encoder)
         case .removeDirectory(let step):
             try container.encode(Kind.removeDirectory, forKey: .type)
+            try step.encode(to: encoder)
+        case .makeFilesystem(let step):
+            try container.encode(Kind.makeFilesystem, forKey: .type)
             try step.encode(to: encoder)
         }
     }

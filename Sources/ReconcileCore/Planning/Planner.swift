@@ -63,13 +63,17 @@ public struct Planner: Sendable {
         _ resources: [Resource], from source: FactsSource, root: HostRoot, hostName: String, labels: [String: String] = [:],
         now: Date = Date()
     ) throws -> Plan {
+        let resources = AccountDependencies.add(resources)
         let observations = try observe(resources, from: source)
         let ordered = ExecutionOrder.sort(resources)
+        // Only needed to tell a resource which accounts its dependencies create.
+        let byAddress = resources.contains(where: { $0.spec is any ProvidesAccounts })
+            ? Dictionary(resources.map { ($0.address, $0) }, uniquingKeysWith: { first, _ in first }) : [:]
         // A resource's plan sees only which of its dependencies change, so the many that have
         // none are planned first, on all cores; the rest in order, once their dependencies are.
         let independent = try ordered.concurrentMap { resource -> Result<ResourcePlan, PlanFailure>? in
             guard !resource.hasDependencies else { return nil }
-            return try planOne(resource, observed: Self.observation(of: resource, in: observations), changing: [], root: root)
+            return try planOne(resource, observed: Self.observation(of: resource, in: observations), changing: [], pending: .none, root: root)
         }
         var changing = Set<ResourceAddress>()
         var changes: [Change] = []
@@ -77,8 +81,10 @@ public struct Planner: Sendable {
         var problems: [Diagnostic] = []
         for (resource, early) in zip(ordered, independent) {
             let observation = try Self.observation(of: resource, in: observations)
+            let changingDependencies = changing.intersection(resource.dependencies)
             let outcome = try early ?? planOne(
-                resource, observed: observation, changing: changing.intersection(resource.dependencies), root: root)
+                resource, observed: observation, changing: changingDependencies,
+                pending: byAddress.isEmpty ? .none : AccountDependencies.pending(from: changingDependencies, in: byAddress), root: root)
             let resourcePlan: ResourcePlan
             switch outcome {
             case .success(let plan):
@@ -100,6 +106,7 @@ public struct Planner: Sendable {
             throw DiagnosticsError(problems)
         }
         Self.moveTriggersToCauses(&changes, plans: planned)
+        StepBatches.merge(&changes)
         return Plan(
             reconcileVersion: version, createdAt: now, host: hostName, labels: labels, root: root.path,
             source: { if case .file = source { return .facts } else { return .live } }(), changes: changes)
@@ -119,13 +126,13 @@ public struct Planner: Sendable {
 
     /// Plans one resource; `changing`: those of its dependencies that will change.
     private func planOne(
-        _ resource: Resource, observed: Observation, changing: Set<ResourceAddress>, root: HostRoot
+        _ resource: Resource, observed: Observation, changing: Set<ResourceAddress>, pending: PendingAccounts, root: HostRoot
     ) throws -> Result<ResourcePlan, PlanFailure> {
         guard let provider = registry.provider(for: resource.address.kind) else {
             throw ReconcileError.unknownKind(resource.address.kind)
         }
         do {
-            return .success(try provider.plan(resource, observed: observed, context: PlanContext(root: root, changing: changing)))
+            return .success(try provider.plan(resource, observed: observed, context: PlanContext(root: root, changing: changing, pendingAccounts: pending)))
         } catch let problem as PlanProblem {
             return .failure(PlanFailure(problems: [problem]))
         } catch let many as PlanProblems {

@@ -29,10 +29,13 @@ public struct PlanContext: Sendable {
     /// Those of this resource's dependencies that will change (all that is known of the others:
     /// resources without dependencies are planned side by side, in any order).
     public let changing: Set<ResourceAddress>
+    /// Accounts those changes create: an owner missing on the host is fine when it is here.
+    public let pendingAccounts: PendingAccounts
 
-    public init(root: HostRoot, changing: Set<ResourceAddress>) {
+    public init(root: HostRoot, changing: Set<ResourceAddress>, pendingAccounts: PendingAccounts = .none) {
         self.root = root
         self.changing = changing
+        self.pendingAccounts = pendingAccounts
     }
 }
 

@@ -6,6 +6,9 @@ public struct Stopwatch: Sendable {
 
     public init() {}
 
+    /// Whole seconds since creation, for progress lines.
+    public var seconds: Int64 { (ContinuousClock.now - started).components.seconds }
+
     /// Milliseconds since creation, one decimal.
     public var milliseconds: String {
         let elapsed = ContinuousClock.now - started

@@ -51,7 +51,7 @@ public struct CaptureProxyProvider: ResourceProvider {
         guard resource.meta.state == .present, let units = CaptureUnits(resource.spec) else {
             return try planRemoval(resource.spec, observed: observed, context: context)
         }
-        try observed.proxy.refuseUnknownAccounts()
+        try observed.proxy.refuseUnknownAccounts(pending: context.pendingAccounts)
         try checkProxyPath(units, observed: observed)
         try checkPort(units, observed: observed, address: resource.address)
         // A time-limited capture that ran out stays ended; only new or changed units start it again.

@@ -29,7 +29,7 @@ public struct DirectoryProvider: ResourceProvider {
             throw PlanProblem("path", "\(spec.path) is a \(current.type?.rawValue ?? "special file"), not a directory; refusing to replace it")
         }
         guard resource.meta.state == .present else { return planRemoval(spec, observed: observed) }
-        try current.refuseUnknownAccounts()
+        try current.refuseUnknownAccounts(pending: context.pendingAccounts)
         guard current.exists else {
             return ResourcePlan(
                 action: .create, reasons: ["\(spec.path) does not exist"],

@@ -95,13 +95,13 @@ extension FileObservation {
     }
 
     /// Every unknown account at once, at its key.
-    func refuseUnknownAccounts() throws {
+    func refuseUnknownAccounts(pending: PendingAccounts) throws {
         var problems: [PlanProblem] = []
-        if let unknownOwner {
-            problems.append(PlanProblem("owner", "no user \"\(unknownOwner)\" on this host: create it first (or fix the name)"))
+        if let unknownOwner, !pending.users.contains(unknownOwner) {
+            problems.append(PlanProblem("owner", "no user \"\(unknownOwner)\" on this host, and no User in the manifests creates it (or fix the name)"))
         }
-        if let unknownGroup {
-            problems.append(PlanProblem("group", "no group \"\(unknownGroup)\" on this host: create it first (or fix the name)"))
+        if let unknownGroup, !pending.groups.contains(unknownGroup) {
+            problems.append(PlanProblem("group", "no group \"\(unknownGroup)\" on this host, and no Group or User in the manifests creates it (or fix the name)"))
         }
         if !problems.isEmpty { throw PlanProblems(problems) }
     }

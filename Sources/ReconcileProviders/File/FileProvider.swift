@@ -46,7 +46,7 @@ public struct FileProvider: ResourceProvider {
                 action: .delete, reasons: ["state is absent and \(spec.path) exists"],
                 steps: [.removeFile(RemoveFileStep(path: spec.path, backup: !spec.sensitive))], risk: .disruptive)
         }
-        try observed.refuseUnknownAccounts()
+        try observed.refuseUnknownAccounts(pending: context.pendingAccounts)
         if let problem = observed.sourceProblem {
             throw PlanProblem("content", "cannot read the content: \(problem)")
         }

@@ -71,13 +71,15 @@ public struct GitLabRunnerProvider: ResourceProvider {
             return try planRemoval(spec, observed: observed, context: context)
         }
         let isAuthenticationToken = observed.token?.isAuthenticationToken ?? true
-        try checkPlannable(spec, observed: observed, legacy: !isAuthenticationToken, live: context.root.isLive)
+        let pending = context.pendingAccounts
+        try checkPlannable(spec, observed: observed, legacy: !isAuthenticationToken, live: context.root.isLive, pending: pending)
         var plan = ResourcePlan(action: .noop)
         func add(_ reasons: [String], _ steps: [Step]) {
             plan.reasons += reasons
             plan.steps += steps
         }
-        if !observed.userExists {
+        // A User resource that creates the account comes first; otherwise the runner makes its own.
+        if !observed.userExists && !pending.users.contains(spec.user) {
             add(["user \(spec.user) does not exist"], [.command(userAdd(spec, groupExists: observed.groupExists))])
         }
         let cache = try cacheFolder(spec, observed: observed.hostCacheDir)
@@ -104,7 +106,11 @@ public struct GitLabRunnerProvider: ResourceProvider {
     }
 
     /// Problems that stop the plan, named at the key to fix.
-    private func checkPlannable(_ spec: GitLabRunnerSpec, observed: GitLabRunnerObservation, legacy: Bool, live: Bool) throws {
+    private func checkPlannable(
+        _ spec: GitLabRunnerSpec, observed: GitLabRunnerObservation, legacy: Bool, live: Bool, pending: PendingAccounts
+    ) throws {
+        let userExists = observed.userExists || pending.users.contains(spec.user)
+        let groupExists = observed.groupExists || pending.groups.contains(spec.group)
         var problems: [PlanProblem] = []
         if let problem = observed.token?.problem {
             problems.append(PlanProblem("token", "cannot read the runner token: \(problem)"))
@@ -112,13 +118,13 @@ public struct GitLabRunnerProvider: ResourceProvider {
         if let problem = observed.config.problem {
             problems.append(PlanProblem("config", "cannot edit the runner's entry: \(problem)"))
         }
-        if !observed.userExists && !live {
+        if !userExists && !live {
             problems.append(PlanProblem(
-                "user", "user \(spec.user) does not exist on this machine, whose accounts own files under --root; create it first"))
+                "user", "user \(spec.user) does not exist in the staged root; declare it as a User (created with useradd --prefix)"))
         }
-        if spec.group != spec.user && !observed.groupExists {
-            problems.append(PlanProblem("group", "group \(spec.group) does not exist; create it or leave group: out"))
-        } else if spec.group == spec.user && !observed.groupExists && observed.userExists {
+        if spec.group != spec.user && !groupExists {
+            problems.append(PlanProblem("group", "group \(spec.group) does not exist; declare it as a Group, or leave group: out"))
+        } else if spec.group == spec.user && !groupExists && observed.userExists {
             // useradd makes a group of the user's name only for a user it creates.
             let primary = observed.userPrimaryGroup.map { "; its primary group is \($0): set group: \($0)" } ?? ""
             problems.append(PlanProblem(
@@ -174,8 +180,9 @@ public struct GitLabRunnerProvider: ResourceProvider {
                          .editTOML(config.edit(settings: settings, createEntry: false, changes: ["ownership and mode after registration"]))])
             }
             let changes = ["new [[runners]] entry \(spec.name) (token from \(token), not shown)"] + config.differences(from: [:])
+            // The folder is the runner's own: gitlab-runner saves its state beside config.toml.
             return (["runner \(spec.name) is not in \(spec.config)"],
-                    [.editTOML(config.edit(settings: settings, createEntry: true, changes: changes))])
+                    folder + [.editTOML(config.edit(settings: settings, createEntry: true, changes: changes))])
         }
         var changes = config.differences(from: entry)
         if authentication && observed.config.tokenMatches != true {

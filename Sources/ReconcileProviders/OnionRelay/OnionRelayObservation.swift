@@ -18,9 +18,11 @@ public struct OnionRelayObservation: Codable, Sendable, Equatable {
     public var tools: [String: String]
     /// Debian's `dc_use_split_config`, when its file says.
     public var eximSplitConfig: Bool?
+    /// Debian's update-exim4.conf.conf, with its text, when the manifest manages keys of it.
+    public var debianSettings: FileObservation?
 
     static let toolNames = ["tor", "exim", "perl"]
-    static let debianEximSettings = "/etc/exim4/update-exim4.conf.conf"
+    static let debianEximSettings = DebianEximSettings.path
 
     static func probe(_ spec: OnionRelaySpec, host: HostContext) throws -> OnionRelayObservation {
         var files: [String: FileObservation] = [:]
@@ -30,7 +32,8 @@ public struct OnionRelayObservation: Codable, Sendable, Equatable {
         return OnionRelayObservation(
             files: files, cdb: try probeCDB(spec.cdb, host: host),
             tools: Dictionary(uniqueKeysWithValues: toolNames.compactMap { name in Executables.find(name).map { (name, $0) } }),
-            eximSplitConfig: try probeSplitConfig(host))
+            eximSplitConfig: try probeSplitConfig(host),
+            debianSettings: spec.exim.settings == nil ? nil : try FileObservation.probe(DebianEximSettings.path, files: host.files))
     }
 
     /// Read as entries, so the plan can say which domains change rather than that a blob differs.

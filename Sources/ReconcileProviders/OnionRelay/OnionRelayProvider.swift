@@ -40,12 +40,14 @@ public struct OnionRelayProvider: ResourceProvider {
     private func planPresence(_ files: RelayFiles, observed: OnionRelayObservation, live: Bool) throws -> ResourcePlan {
         let spec = files.spec
         // A relay Exim never reads would converge and route nothing: refuse rather than warn.
-        if observed.eximSplitConfig == false && spec.exim.routerFile.hasPrefix("/etc/exim4/conf.d/") {
+        let splitConfig = spec.exim.settings?["dc_use_split_config"].map { $0 == "true" } ?? observed.eximSplitConfig
+        if splitConfig == false && spec.exim.routerFile.hasPrefix("/etc/exim4/conf.d/") {
             throw PlanProblem("exim", "Debian's Exim on this host ignores /etc/exim4/conf.d, where the relay's router and "
                 + "transport go: \(OnionRelayObservation.debianEximSettings) has dc_use_split_config='false' (Debian's "
                 + "default). Set dc_use_split_config='true' there and run update-exim4.conf (the debconf question "
-                + "\"Split configuration into small files?\"), or point exim.routerFile/transportFile/mainFile at the "
-                + "files your Exim reads; then plan again")
+                + "\"Split configuration into small files?\"), or let the relay set it (exim.settings: "
+                + "{dc_use_split_config: \"true\"}), or point exim.routerFile/transportFile/mainFile at the files your "
+                + "Exim reads; then plan again")
         }
         var plan = ResourcePlan(action: .noop)
         var changed = Set<String>()
@@ -58,6 +60,11 @@ public struct OnionRelayProvider: ResourceProvider {
             if outcome.contentChanges { changed.insert(file.path) }
             plan.reasons.append(contentsOf: file.path == spec.map ? ["\(spec.map): the text form of the map changes"] : outcome.reasons)
             plan.steps.append(contentsOf: outcome.steps)
+        }
+        if let settings = try planSettings(spec, observed: observed, live: live) {
+            changed.insert(DebianEximSettings.path)
+            plan.reasons.append(contentsOf: settings.reasons)
+            plan.steps.append(contentsOf: settings.steps)
         }
         let diff = MapDiff(current: observed.cdb.entries ?? [:], wanted: spec.entries)
         if !diff.isEmpty || observed.cdb.entries == nil {
@@ -81,6 +88,28 @@ public struct OnionRelayProvider: ResourceProvider {
             plan.risk = dropsOnionService ? .disruptive : plan.triggers.isEmpty ? .safe : .restart
         }
         return plan
+    }
+
+    /// The keys of Debian's update-exim4.conf.conf the manifest sets, edited in place (the
+    /// rest of the file stays), then `update-exim4.conf` regenerates Exim's configuration.
+    private func planSettings(_ spec: OnionRelaySpec, observed: OnionRelayObservation, live: Bool) throws -> (reasons: [String], steps: [Step])? {
+        guard let wanted = spec.exim.settings, let current = observed.debianSettings else { return nil }
+        guard current.exists else {
+            throw PlanProblem("exim.settings", "\(DebianEximSettings.path) does not exist: install Debian's exim4 first (a Package, and dependsOn)")
+        }
+        guard let text = current.text else {
+            throw PlanProblem("exim.settings", "\(DebianEximSettings.path) is not UTF-8 text reconcile can edit")
+        }
+        guard let edited = DebianEximSettings.edited(text, wanted: wanted) else { return nil }
+        let before = DebianEximSettings.parse(text)
+        let changes = wanted.keys.sorted().filter { before[$0] != wanted[$0] }.map { key in
+            "\(key): \(before[key].map { "'\($0)'" } ?? "(not set)") → '\(wanted[key] ?? "")'"
+        }
+        var file = ManagedFile(path: DebianEximSettings.path, content: Data(edited.utf8), mode: current.mode ?? 0o644)
+        file.showDiff = true
+        var steps = try file.plan(against: current).steps
+        if live { steps.append(.command(CommandStep(argv: ["update-exim4.conf"]))) }
+        return (["\(DebianEximSettings.path): " + changes.joined(separator: ", ")], steps)
     }
 
     /// A torrc or Exim change is checked by tor and exim themselves before anything is replaced.
@@ -111,7 +140,7 @@ public struct OnionRelayProvider: ResourceProvider {
         let spec = files.spec
         var triggers: [Trigger] = []
         if changed.contains(spec.tor.torrc) { triggers.append(.reload(unit: spec.tor.unit)) }
-        if !changed.isDisjoint(with: [spec.exim.mainFile, spec.exim.routerFile, spec.exim.transportFile, spec.exim.perlFile]) {
+        if !changed.isDisjoint(with: [spec.exim.mainFile, spec.exim.routerFile, spec.exim.transportFile, spec.exim.perlFile, DebianEximSettings.path]) {
             triggers.append(.reload(unit: spec.exim.unit))
         }
         return triggers

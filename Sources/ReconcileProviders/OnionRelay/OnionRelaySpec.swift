@@ -27,6 +27,9 @@ public struct OnionRelaySpec: ResourceSpec {
         public var transportFile = "/etc/exim4/conf.d/transport/30_reconcile_onionrelay"
         public var perlFile = "/etc/exim4/onionrelay.pl"
         public var unit = "exim4.service"
+        /// Keys of Debian's update-exim4.conf.conf the relay needs (`dc_use_split_config: "true"`),
+        /// edited in place; nil when the manifest leaves that file alone.
+        public var settings: [String: String]?
     }
 
     /// Sorted by domain: the order of the map file and of the cdb's records.
@@ -44,7 +47,7 @@ public struct OnionRelaySpec: ResourceSpec {
 extension OnionRelaySpec {
     static let keys = ["entries", "entriesFile", "map", "cdb", "tor", "exim"]
     static let torKeys = ["torrc", "dnsAddress", "dnsPort", "socksAddress", "socksPort", "unit", "extraConfig"]
-    static let eximKeys = ["mainFile", "routerFile", "transportFile", "perlFile", "unit"]
+    static let eximKeys = ["mainFile", "routerFile", "transportFile", "perlFile", "unit", "settings"]
 
     static func decode(_ reader: ObjectReader, context: DecodeContext) -> OnionRelaySpec? {
         var spec = OnionRelaySpec(entries: [])
@@ -68,6 +71,7 @@ extension OnionRelaySpec {
             spec.exim.transportFile = FileSpec.readAbsolutePath(exim, key: "transportFile", required: false) ?? spec.exim.transportFile
             spec.exim.perlFile = FileSpec.readAbsolutePath(exim, key: "perlFile", required: false) ?? spec.exim.perlFile
             spec.exim.unit = exim.string("unit") ?? spec.exim.unit
+            spec.exim.settings = readSettings(exim)
         }
         if context.state == .present {
             var collector = EntryCollector()
@@ -188,6 +192,37 @@ struct EntryCollector {
 }
 
 extension OnionRelaySpec {
+    /// `settings:` as a map of debconf keys to strings (`"true"`, not `true`: the file holds text).
+    static func readSettings(_ exim: ObjectReader) -> [String: String]? {
+        guard let node = exim.value("settings"), !node.isNull else { return nil }
+        guard let pairs = node.mapping else {
+            exim.error("settings", "expected a mapping of dc_… keys to values, found a \(node.kindName)")
+            return nil
+        }
+        var settings: [String: String] = [:]
+        let keyPath = exim.path("settings")
+        for (keyNode, valueNode) in pairs {
+            guard let key = keyNode.scalar else { continue }
+            if let problem = DebianEximSettings.keyProblem(key) {
+                exim.error(at: keyNode, keyPath: keyPath, "\(TerminalText.quoted(key)): \(problem)")
+                continue
+            }
+            guard let value = valueNode.scalar else {
+                exim.error(at: valueNode, keyPath: "\(keyPath).\(key)", "expected a string, found a \(valueNode.kindName)")
+                continue
+            }
+            if let problem = DebianEximSettings.valueProblem(value) {
+                exim.error(at: valueNode, keyPath: "\(keyPath).\(key)", problem)
+                continue
+            }
+            settings[key] = value
+        }
+        if settings["dc_use_split_config"].map({ $0 != "true" }) == true {
+            exim.error("settings", "dc_use_split_config must be \"true\": the relay's router and transport are conf.d snippets")
+        }
+        return settings.isEmpty ? nil : settings
+    }
+
     public func problems(name: String, state: ResourceState) -> [String] {
         var problems = SpecProblems()
         problems.paths([
@@ -202,6 +237,10 @@ extension OnionRelaySpec {
         }
         for (key, unit) in [("tor.unit", tor.unit), ("exim.unit", exim.unit)] {
             problems.check(UnitSpec.isUnitFileName(unit), key, "\(TerminalText.quoted(unit)) is not a unit name")
+        }
+        for (key, value) in (exim.settings ?? [:]).sorted(by: { $0.key < $1.key }) {
+            if let problem = DebianEximSettings.keyProblem(key) { problems.check(false, "exim.settings", problem) }
+            if let problem = DebianEximSettings.valueProblem(value) { problems.check(false, "exim.settings.\(key)", problem) }
         }
         for (index, entry) in entries.enumerated() {
             problems.check((try? MailDomain.normalise(entry.domain).get()) == entry.domain, "entries[\(index)].domain", "not a lowercase mail domain")
