@@ -27,6 +27,8 @@ if ((${#missing[@]})); then
 fi
 source=$(mktemp -d)
 git clone --quiet --depth 1 --branch "$RECONCILE_REF" "$RECONCILE_REPOSITORY" "$source"
-deb=$(OUT="$PWD/$PACKAGES" LINTIAN="$LINTIAN" "$source/scripts/package" | tail -1)
+out=$PACKAGES
+[[ "$out" == /* ]] || out=$PWD/$out
+deb=$(OUT="$out" LINTIAN="$LINTIAN" "$source/scripts/package" | tail -1)
 echo "$RECONCILE_REF" >"$PACKAGES/ref"
 echo "reconcile $RECONCILE_REF: $deb"
