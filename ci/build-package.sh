@@ -26,6 +26,7 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 source=$(mktemp -d)
+trap 'rm -rf "$source"' EXIT
 git clone --quiet --depth 1 --branch "$RECONCILE_REF" "$RECONCILE_REPOSITORY" "$source"
 out=$PACKAGES
 [[ "$out" == /* ]] || out=$PWD/$out
