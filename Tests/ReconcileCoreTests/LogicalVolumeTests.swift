@@ -68,11 +68,13 @@ import Testing
         #expect(LVObservation.parseLVMVersion(try fixture("lvm/lvm-version.txt")) == "2.03.16")
     }
 
-    @Test func probeIsFiveProcessesForAnyNumberOfLVs() throws {
+    /// lvs, vgs, pvs, lvm version, uname, and one wipefs for the LVs resized with their filesystem.
+    @Test func probeIsSixProcessesForAnyNumberOfLVs() throws {
         let manifest = Self.cachedManifest.replacingOccurrences(of: "size: 1G", with: "size: 1524M")
-            + "\n---\nkind: LogicalVolume\nname: storage/other\nsize: 100M\n"
+            + "\n---\nkind: LogicalVolume\nname: storage/other\nsize: 100M\nresizeFilesystem: true\n"
         let (_, runner) = try plan(manifest, state: "two-lvs")
-        #expect(runner.recordedCalls.count == 5)
+        #expect(runner.recordedCalls.count == 6)
+        #expect(runner.recordedCalls.last == ["wipefs", "--no-act", "--json", "--", "/dev/storage/other", "/dev/storage/slowlv"])
     }
 
     @Test func createsTheLVOffTheCacheDeviceThenTheSeedsCache() throws {
@@ -119,6 +121,23 @@ import Testing
         let manifest = Self.cachedManifest.replacingOccurrences(of: "size: 1G", with: "size: 1536M") + "\nresizeStrategy: online\n"
         let (plan, _) = try plan(manifest, state: "cached-writeback")
         #expect(argvs(plan) == [["lvresize", "--resizefs", "--size", "1610612736b", "storage/slowlv", "/dev/loop0"]])
+    }
+
+    /// fsadm fails on an LV with no filesystem: `--resizefs` only when wipefs finds one, and as
+    /// asked when wipefs cannot tell (this recorded runner has no answer for it).
+    @Test func resizefsOnlyWhereAFilesystemIs() throws {
+        let manifest = Self.cachedManifest.replacingOccurrences(of: "size: 1G", with: "size: 1536M") + "\nresizeStrategy: online\n"
+        let loaded = loadManifest(manifest)
+        for (wipefs, expected) in [("", false), (try fixture("wipefs/ext4-blank-swap.json").replacingOccurrences(of: "ext.img", with: "slowlv"), true)] {
+            let base = try runner("cached-writeback")
+            let runner = RecordedRunner { argv in
+                argv.first == "wipefs" ? CommandResult(status: 0, stdout: Data(wipefs.utf8)) : try? base.run(Command(argv))
+            }
+            let plan = try Planner(registry: Providers.registry, version: "t").plan(
+                loaded.resources, from: .live(HostContext(files: LocalFileSystem(), commands: runner)), root: HostRoot("/"), hostName: "h")
+            #expect(runner.recordedCalls.filter { $0.first == "wipefs" } == [["wipefs", "--no-act", "--json", "--", "/dev/storage/slowlv"]])
+            #expect(argvs(plan).first?.contains("--resizefs") == expected, "\(argvs(plan))")
+        }
     }
 
     @Test func modeChangeIsOneLvchange() throws {

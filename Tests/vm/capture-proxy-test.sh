@@ -31,10 +31,6 @@ REPLY="HELLO THROUGH THE PROXY"
 # The server: replies in upper case, so the two directions can be told apart in the pcap.
 systemd-run --quiet --unit=upper-server /usr/bin/socat "UNIX-LISTEN:$SERVER,fork,unlink-early" "EXEC:tr a-z A-Z"
 
-poll() {   # poll SECONDS CMD...: until CMD succeeds
-  local until=$(($(date +%s) + $1)); shift
-  until "$@"; do [ "$(date +%s)" -lt "$until" ] || return 1; sleep 0.2; done
-}
 is_socket() { [ -S "$1" ]; }
 talk() { printf '%s\n' "$REQUEST" | timeout 10 socat -t5 - "UNIX-CONNECT:$1" 2>&1 || true; }
 # Under TCG on a busy host a fresh relay can take seconds to answer: retry (short tries, so a

@@ -37,6 +37,10 @@ plan_exit() {  # plan_exit DESCRIPTION WANT: plan --detailed-exitcode must exit 
   run_logged plan "$BIN" plan "$M" --detailed-exitcode --state-dir "$STATE"
   check_eq "$1: reconcile plan --detailed-exitcode exits $2" "$2" "$RC" "$LOG"
 }
+poll() {   # poll SECONDS CMD...: until CMD succeeds
+  local until=$(($(date +%s) + $1)); shift
+  until "$@"; do [ "$(date +%s)" -lt "$until" ] || return 1; sleep 0.2; done
+}
 unit_prop() { systemctl show -P "$2" "$1" 2>&1 || true; }
 is_enabled() { systemctl is-enabled "$1" 2>&1 || true; }
 is_active() { systemctl is-active "$1" 2>&1 || true; }

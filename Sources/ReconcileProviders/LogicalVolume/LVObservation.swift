@@ -31,6 +31,9 @@ public struct LVObservation: Codable, Sendable, Equatable {
         /// PVs holding the LV's own data (the origin's, when cached).
         public var devices: [String]
         public var cache: Cache?
+        /// What wipefs finds on the LV (`ext4`), probed when `resizeFilesystem` is set; nil
+        /// when not probed. Empty: no filesystem yet, so `--resizefs` would fail in fsadm.
+        public var signatures: [String]?
     }
 
     public var lvmVersion: String?

@@ -89,11 +89,15 @@ struct LVPlanner {
         }
         if resizes {
             plan.reasons.append("size \(current) → \(size)")
+            // fsadm fails on an LV without a filesystem: there is nothing to resize yet.
+            let blank = observed.lv?.signatures?.isEmpty == true
+            let withFilesystem = spec.resizeFilesystem && !blank
+            if spec.resizeFilesystem && blank { plan.reasons.append("\(spec.path) has no filesystem yet: resized without --resizefs") }
             var argv = ["lvresize"]
-            if spec.resizeFilesystem { argv.append("--resizefs") }
+            if withFilesystem { argv.append("--resizefs") }
             argv += ["--size", size.lvmArgument, spec.path] + (grows ? dataPVs(vg) : [])
             plan.steps.append(.command(LVMCommand.step(argv, "\(grows ? "grow" : "shrink") \(spec.path) to \(size)"
-                + (spec.resizeFilesystem ? " with its filesystem" : " (the filesystem keeps its size)"))))
+                + (withFilesystem ? " with its filesystem" : blank ? " (no filesystem on it yet)" : " (the filesystem keeps its size)"))))
             if shrinks { plan.risk = .dataLoss }
         }
         if let wanted, cacheNow == nil || uncache {

@@ -38,12 +38,22 @@ public struct LogicalVolumeProvider: ResourceProvider {
         let report = try LVMReport.probe(host.commands)
         let version = try? host.commands.checked(Command(["lvm", "version"], environment: LVMReport.environment))
         let kernel = try? host.commands.checked(["uname", "-r"])
-        return resources.map {
+        var observations = resources.map {
             LVObservation.extract(
                 report, vg: $0.spec.vg, lv: $0.spec.lv,
                 lvmVersion: version.flatMap { LVObservation.parseLVMVersion($0.stdoutText) },
                 kernel: kernel?.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines))
         }
+        // One wipefs for every LV whose filesystem is to be resized with it; when wipefs cannot
+        // tell, the signatures stay unknown and the plan resizes the filesystem as asked.
+        let resizing = resources.indices.filter { resources[$0].spec.resizeFilesystem && observations[$0].lv != nil }
+        let device = { (spec: LVSpec) in "/dev/\(spec.vg)/\(spec.lv)" }
+        if !resizing.isEmpty, host.root.isLive,
+            let found = try? SignatureProbe.probe(resizing.map { device(resources[$0].spec) }, commands: host.commands)
+        {
+            for index in resizing { observations[index].lv?.signatures = found[device(resources[index].spec)]?.compactMap(\.type) }
+        }
+        return observations
     }
 
     public func plan(_ resource: Declared<LVSpec>, observed: LVObservation, context: PlanContext) throws -> ResourcePlan {

@@ -47,12 +47,31 @@ public struct ManagedUnit: Sendable, Equatable {
             states = try SystemctlProbe.staged(present, root: host.root, commands: host.commands)
             for unit in missing { states[unit] = SystemctlProbe.UnitState(loadState: "not-found") }
         }
-        return zip(units, files).map { unit, file in
+        let unclear = Set(units.filter { ["enabled-runtime", "generated"].contains(states[$0]?.unitFileState ?? "") })
+        let linked = unclear.isEmpty ? [] : try persistentlyLinked(files: host.files)
+        return try zip(units, files).map { unit, file in
             let state = states[unit]
+            let notEnableable = state?.unitFileState == "static" || (state?.unitFileState == "enabled-runtime" && !linked.contains(unit))
             return UnitObservation(
                 file: file, unitFileState: state?.unitFileState, activeState: state?.activeState, subState: state?.subState,
-                loadState: state?.loadState)
+                loadState: state?.loadState, persistentLinks: unclear.contains(unit) ? linked.contains(unit) : nil,
+                installable: notEnableable ? try SystemctlProbe.isInstallable(unit, files: host.files) : nil)
         }
+    }
+
+    /// Units that persistent links start: `/etc/systemd/system/*.{wants,requires}/UNIT`, and
+    /// SysV scripts with an `/etc/rc[2-5].d/S??NAME` link (as `systemd-sysv-install is-enabled`).
+    static func persistentlyLinked(files: any HostFileSystem) throws -> Set<String> {
+        var linked = Set<String>()
+        for folder in try files.entries("/etc/systemd/system") ?? [] where folder.hasSuffix(".wants") || folder.hasSuffix(".requires") {
+            linked.formUnion(try files.entries("/etc/systemd/system/\(folder)") ?? [])
+        }
+        for level in ["2", "3", "4", "5"] {
+            for name in try files.entries("/etc/rc\(level).d") ?? [] where name.hasPrefix("S") && name.count > 3 {
+                linked.insert(String(name.dropFirst(3)) + ".service")
+            }
+        }
+        return linked
     }
 
     public func plan(against observed: UnitObservation, context: PlanContext) throws -> ResourcePlan {
@@ -90,6 +109,14 @@ public struct ManagedUnit: Sendable, Equatable {
                     + "install the package that ships it first (and make this resource depend on that), or give its content")
         }
         var plan = ResourcePlan(action: outcome.action, reasons: outcome.reasons, steps: outcome.steps)
+        // The file this plan writes decides; otherwise the one the host has.
+        let installable = content.map { $0.split(separator: "\n").contains { $0.trimmingCharacters(in: .whitespaces) == "[Install]" } }
+            ?? observed.installable
+        if enabled == true && !observed.isEnabled && installable == false {
+            throw PlanProblem(
+                "enabled", "\(unit) cannot be enabled: its unit file has no [Install] section (\(observed.unitFileState ?? "static")); "
+                    + "something else starts it (another unit's Wants=, a generator). Leave out enabled:, and enable the unit that pulls it in")
+        }
         if enabled == true && !observed.isEnabled {
             plan.steps.append(.systemctl(SystemctlStep(.enable, unit)))
             plan.reasons.append("not enabled (\(observed.unitFileState ?? "no unit file yet"))")

@@ -55,14 +55,27 @@ enum SystemctlProbe {
     /// Whether a staged root has a file for `unit` (or, for an instance `a@b.service`, its template
     /// `a@.service`) where systemd looks for one.
     static func hasUnitFile(_ unit: String, files: any HostFileSystem) throws -> Bool {
+        try unitFile(unit, files: files) != nil
+    }
+
+    /// Where systemd finds the file of `unit`: the unit's own, else its template's.
+    static func unitFile(_ unit: String, files: any HostFileSystem) throws -> String? {
         var names = [unit]
         if let at = unit.firstIndex(of: "@"), let dot = unit.lastIndex(of: "."), at < dot {
             names.append(String(unit[...at]) + String(unit[dot...]))
         }
-        for folder in unitFolders {
-            for name in names where try files.status("\(folder)/\(name)") != nil { return true }
+        for name in names {
+            for folder in unitFolders where try files.status("\(folder)/\(name)") != nil { return "\(folder)/\(name)" }
         }
-        return false
+        return nil
+    }
+
+    /// Whether the unit's file has an `[Install]` section: without one, `systemctl enable` does
+    /// nothing and something else (another unit, a generator) must start it.
+    static func isInstallable(_ unit: String, files: any HostFileSystem) throws -> Bool? {
+        guard let path = try unitFile(unit, files: files) else { return nil }
+        let text = String(decoding: try files.read(path), as: UTF8.self)
+        return text.split(separator: "\n").contains { $0.trimmingCharacters(in: .whitespaces) == "[Install]" }
     }
 
     /// Only for units whose file exists: `is-enabled` stops at the first missing one.
