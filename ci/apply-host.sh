@@ -10,7 +10,10 @@
 #      ALLOW_DATA_LOSS=1 to pass --allow-data-loss,
 #      REMOTE_ALLOWED_SIGNERS (an ssh allowed_signers file on the host): the plan's signature
 #      (PLANS/HOST.json.sig, from ci/plan.sh with PLAN_SIGNING_KEY) is copied too and the host
-#      refuses a plan that is unsigned or signed by a key not in that file.
+#      refuses a plan that is unsigned or signed by a key not in that file,
+#      PACKAGE (a reconcile .deb, or a folder holding one: the package job's): copied next to
+#      REMOTE_PLAN and installed with apt first, so the host runs the reconcile that made the
+#      plan (apt changes nothing when that version is installed already).
 # The host is named HOST to reconcile (--host), as in its facts, whatever its own hostname.
 # Exit: 0 nothing changed, 2 changes applied, 1 error or stale plan.
 set -euo pipefail
@@ -30,6 +33,19 @@ if [[ -n "${REMOTE_ALLOWED_SIGNERS:-}" ]]; then
     # A missing signature is copied as nothing: the host then refuses the unsigned plan.
     ssh "${options[@]}" "$SSH_TARGET" rm -f "$REMOTE_PLAN.sig"
     if [[ -f "$plan.sig" ]]; then scp -q "${options[@]}" "$plan.sig" "$SSH_TARGET:$REMOTE_PLAN.sig"; fi
+fi
+if [[ -n "${PACKAGE:-}" ]]; then
+    if [[ -d "$PACKAGE" ]]; then
+        debs=("$PACKAGE"/reconcile_*.deb)
+        [[ ${#debs[@]} == 1 && -f "${debs[0]}" ]] || { echo "expected one reconcile_*.deb in $PACKAGE (was the package job run?)" >&2; exit 1; }
+        PACKAGE=${debs[0]}
+    fi
+    [[ -f "$PACKAGE" ]] || { echo "no package $PACKAGE (was the package job run?)" >&2; exit 1; }
+    remote_package="$(dirname "$REMOTE_PLAN")/$(basename "$PACKAGE")"
+    scp -q "${options[@]}" "$PACKAGE" "$SSH_TARGET:$remote_package"
+    # shellcheck disable=SC2029  # expanded here on purpose
+    ssh "${options[@]}" "$SSH_TARGET" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$remote_package" \
+        || { echo "$host: installing $(basename "$PACKAGE") failed" >&2; exit 1; }
 fi
 status=0
 # shellcheck disable=SC2029  # expanded here on purpose: the remote command is fixed, its paths are ours

@@ -7,7 +7,7 @@ struct ApplyCommand: ParsableCommand {
         commandName: "apply",
         abstract: "Plan, show, confirm, then change the host.",
         discussion: """
-            `reconcile apply PATHS…` plans from manifests; `reconcile apply PLAN.json` applies a plan saved \
+            `reconcile apply PATHS...` plans from manifests; `reconcile apply PLAN.json` applies a plan saved \
             by `plan --out`, only if the host still matches what was probed for it (else: stale plan, \
             nothing changes). On a terminal it asks before changing anything; elsewhere it needs \
             --auto-approve. One apply at a time per state dir.

@@ -8,7 +8,7 @@ public struct ReconcileCommand: ParsableCommand {
         commandName: "reconcile",
         abstract: "Make a Linux host match its YAML manifests: probe, plan, apply.",
         discussion: """
-            Manifests declare resources (File, SystemdUnit, …). `plan` probes the host and prints what \
+            Manifests declare resources (File, SystemdUnit, ...). `plan` probes the host and prints what \
             would change, with reasons and risk; `apply` carries the plan out. Every run probes afresh, \
             so an interrupted apply is finished by the next one.
 

@@ -79,6 +79,17 @@ import Testing
         #expect(!outcome.run.stdout.contains("daemon-reload"), "the forged summary is never shown")
     }
 
+    /// Not an attack, but refused the same way: a newer major version may mean something else by
+    /// the same document, so the plan is made again by this version.
+    @Test func aPlanFromANewerMajorVersionIsRefused() throws {
+        let major = try #require(ReconcileVersion.major(of: ReconcileVersion.current))
+        let outcome = try applyEdited { $0["reconcileVersion"] = "\(major + 1).0.0" }
+        expectRefused(outcome, mentioning: [
+            "cannot read plan: it was written by reconcile \(major + 1).0.0, a newer major version than this reconcile "
+                + "(\(ReconcileVersion.current)); make the plan again with reconcile \(major).x",
+        ])
+    }
+
     @Test func anEditedStepPathIsRefused() throws {
         let outcome = try applyEdited { try Self.setStep(&$0, change: 0, step: 0, "path", "/etc/passwd") }
         expectRefused(outcome, mentioning: ["plan.changes[0].steps[0].path: saved \"/etc/passwd\", derived \"/etc/motd\""])

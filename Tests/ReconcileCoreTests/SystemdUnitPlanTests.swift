@@ -170,6 +170,14 @@ import Testing
         #expect(changed.steps.isEmpty, "its file is not ours: nothing is written")
     }
 
+    /// A saved plan's desired state is checked again by `problems` (SavedPlanCheck): a package's
+    /// unit with `enabled: true` must pass as its manifest did (found by the package's install test).
+    @Test func aPackagesUnitToEnableIsAValidDesiredState() {
+        #expect(packageUnit().problems(name: "exim4.service", state: .present) == [])
+        #expect(spec(content: "[Service]\nExecStart=/bin/true\n").problems(name: "app.service", state: .present)
+            == ["enabled: enabled: true needs an [Install] section"])
+    }
+
     @Test func aUnitTheHostDoesNotHaveIsAPlanError() throws {
         #expect(throws: PlanProblem.self) {
             try provider.plan(

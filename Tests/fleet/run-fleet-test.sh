@@ -1,29 +1,36 @@
 #!/bin/bash
-# Fleet test (issue 7): contrib/ansible's playbook and `reconcile` role against three "hosts"
-# on this machine. Each host is a network namespace (veth pair to the root namespace,
-# 10.231.N.2/30) running its own sshd (own config and host key, root login with a key made
-# here); the role gives each its own staging root (--root), state dir and remote dir.
+# Fleet test (issues 7, 20): contrib/ansible's playbook and `reconcile` role against three
+# "hosts" on this machine. Each host is a Debian root of its own without Swift (debootstrapped
+# once, with openssh-server and python3-apt: Tests/package/debian-root.sh) in a network
+# namespace (veth pair to the root namespace, 10.231.N.2/30), running its own sshd chrooted
+# into that root (own host key, root login with a key made here). The role installs the
+# package (scripts/package's .deb) into each root with apt and runs reconcile there, on the
+# root itself; the central plans and the CI plan job use the same package's binary here.
 #
-# Usage (as root): Tests/fleet/run-fleet-test.sh [BINARY]    (default: .build/debug/reconcile)
+# Usage (as root): Tests/fleet/run-fleet-test.sh [DEB]    (default: the .deb in .build/package)
 # Env:   FLEET_CACHE=DIR   the ansible-core venv goes to DIR/fleet-venv, made once and reused,
 #                          and the logs to DIR/fleet-logs (default: the repo's .build)
 #        ANSIBLE_CORE=SPEC pip requirement for the venv (default: ansible-core>=2.17,<2.20)
-# Needs: iproute2, python3 with venv, ssh; installs openssh-server (apt) when sshd is missing.
+#        PACKAGE_TEST_CACHE, DEBOOTSTRAP_MIRROR: where the Debian roots are kept and come from
+#                          (Tests/package/debian-root.sh)
+# Needs: iproute2, python3 with venv, ssh, debootstrap (the first run fetches the roots' packages).
 #
-# Checks (TAP-like, in the style of Tests/vm/lib.sh): a. the playbook applies on all three hosts;
-# b. a second run changes nothing; c. facts fetched by the role, plans made centrally from them,
+# Checks (TAP-like, in the style of Tests/vm/lib.sh): a. the playbook installs the package and
+# applies on all three hosts; b. a second run changes nothing; c. facts fetched by the role, plans made centrally from them,
 # one host drifted by hand: its saved plan is refused as stale and its file left alone, the
 # others apply, and the next apply run repairs the drift (the plans come from one
 # `plan --facts FOLDER`); d. resources limited by `hosts:` (labels, names) land only where
 # they belong; e. the example GitLab CI pipeline's scripts over the same SSH: ci/collect-facts.sh,
-# ci/plan.sh, ci/apply-host.sh per host, and a drifted host refusing its reviewed plan.
+# ci/plan.sh (with the package's binary), ci/apply-host.sh per host (installing the package
+# first, as the CI example does), and a drifted host refusing its reviewed plan.
 # Prints `ok - …` / `not ok - …`, then `N passed, M failed`; exit 1 if any check
 # failed, 2 on a setup error. Everything it made (sshd processes, namespaces, veths, temp
 # dirs) is removed on exit.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$(realpath "$0")")/../.." && pwd)
-BIN=${1:-$REPO/.build/debug/reconcile}
+# shellcheck disable=SC2012  # our own file names
+DEB=${1:-$(ls -t "$REPO"/.build/package/reconcile_*.deb 2>/dev/null | head -1 || true)}
 CACHE=${FLEET_CACHE:-$REPO/.build}
 ANSIBLE_CORE=${ANSIBLE_CORE:-ansible-core>=2.17,<2.20}
 PLAYBOOK=$REPO/contrib/ansible/playbook.yml
@@ -32,8 +39,11 @@ NET=10.231   # host N: 10.231.N.1 (root namespace side) <-> 10.231.N.2 (the host
 
 die() { echo "run-fleet-test: $*" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || die "run me as root (network namespaces, sshd)"
-[ -x "$BIN" ] || die "not an executable: $BIN (run swift build first)"
-BIN=$(realpath "$BIN")
+if [ -z "$DEB" ] || [ ! -f "$DEB" ]; then die "no package: run scripts/package first, or pass the .deb"; fi
+DEB=$(realpath "$DEB")
+PKG_VERSION=$(dpkg-deb -f "$DEB" Version)
+# shellcheck source=Tests/package/debian-root.sh
+source "$REPO/Tests/package/debian-root.sh"
 [ -f "$PLAYBOOK" ] || die "missing $PLAYBOOK"
 T_START=$(date +%s%N)
 ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
@@ -67,13 +77,6 @@ phase_done() { echo "# ($1 took $(ms_since "$PHASE_T0") ms)"; }
 
 # --- prerequisites ----------------------------------------------------------------------
 for tool in ip ssh ssh-keygen; do command -v "$tool" >/dev/null || die "missing $tool"; done
-if [ ! -x /usr/sbin/sshd ]; then
-  echo "# installing openssh-server" >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q openssh-server >"$LOGS/apt.log" 2>&1 \
-    || { apt-get update -q >>"$LOGS/apt.log" 2>&1 \
-         && DEBIAN_FRONTEND=noninteractive apt-get install -y -q openssh-server >>"$LOGS/apt.log" 2>&1; } \
-    || die "apt-get install openssh-server failed: $LOGS/apt.log"
-fi
 VENV=$CACHE/fleet-venv
 if [ ! -x "$VENV/bin/ansible-playbook" ]; then
   echo "# making $VENV ($ANSIBLE_CORE)" >&2
@@ -85,7 +88,6 @@ fi
 # --- cleanup: what this run made, and what a killed earlier run left --------------------
 T=$(mktemp -d /tmp/reconcile-fleet.XXXXXX)
 SSHD_PIDS=()
-MADE_RUN_SSHD=0
 kill_netns_pids() {   # kill_netns_pids NS: every process still in our namespace
   local pids
   pids=$(ip netns pids "$1" 2>/dev/null || true)
@@ -128,8 +130,10 @@ cleanup() {
     fi
     ip link del "rf$$${HOSTS[$i]}" 2>/dev/null
   done
-  [ "$MADE_RUN_SSHD" = 1 ] && rmdir /run/sshd 2>/dev/null
-  rm -rf "$T"
+  local held=0
+  for i in "${!HOSTS[@]}"; do root_release "$T/${HOSTS[$i]}/root" || held=1; done
+  if [ "$held" = 0 ]; then rm -rf --one-file-system "$T"
+  else echo "run-fleet-test: a /proc in $T stays mounted; leaving $T in place" >&2; fi
   exit "$rc"
 }
 trap cleanup EXIT
@@ -152,15 +156,25 @@ fi
 
 # --- the fleet --------------------------------------------------------------------------
 ANSIBLE_VERSION=$("$VENV/bin/ansible-playbook" --version)
-phase "setup: 3 namespaces with sshd; reconcile $("$BIN" --version); ${ANSIBLE_VERSION%%$'\n'*}"
-if [ ! -d /run/sshd ]; then mkdir -m 0755 /run/sshd; MADE_RUN_SSHD=1; fi   # sshd's privsep dir
+phase "setup: 3 namespaces, each a $SUITE root without Swift running sshd; $(basename "$DEB"); ${ANSIBLE_VERSION%%$'\n'*}"
+# The controller's reconcile (central plans, the CI plan job): the package's own binary.
+dpkg-deb -x "$DEB" "$T/controller"
+BIN=$T/controller/usr/bin/reconcile
+[ "$("$BIN" --version)" = "$PKG_VERSION" ] || die "the package's binary does not run here: $BIN"
+HOST_BASE=$(root_tarball fleet-host openssh-server python3 python3-apt)
 ssh-keygen -q -t ed25519 -N '' -C reconcile-fleet-test -f "$T/id_ed25519"
 : >"$T/known_hosts"
 mkdir -p "$T/cp"
 for i in "${!HOSTS[@]}"; do
   h=${HOSTS[$i]} n=$((i + 1))
-  ns=rfleet-$$-$h addr=$NET.$n.2 d=$T/$h
-  mkdir -p "$d/root" "$d/state" "$d/remote"
+  ns=rfleet-$$-$h addr=$NET.$n.2 r=$T/$h/root
+  root_unpack "$HOST_BASE" "$r"
+  # What apt needs to install the package in the root, where there is no network: from the
+  # archives kept (fetched there once, outside the namespace, if missing).
+  cp "$DEB" "$r/tmp/"
+  root_apt_install "$r" "$LOGS/apt-download-$h.log" --download-only "/tmp/$(basename "$DEB")" \
+    || die "apt-get install --download-only of the package's dependencies failed in $h's root: $LOGS/apt-download-$h.log"
+  rm -f "$r/tmp/$(basename "$DEB")"
   ip netns add "$ns"
   ip link add "rf$$$h" type veth peer name "rf$$${h}n" netns "$ns"
   ip addr add "$NET.$n.1/30" dev "rf$$$h"
@@ -168,36 +182,29 @@ for i in "${!HOSTS[@]}"; do
   ip -n "$ns" addr add "$addr/30" dev "rf$$${h}n"
   ip -n "$ns" link set "rf$$${h}n" up
   ip -n "$ns" link set lo up
-  ssh-keygen -q -t ed25519 -N '' -C "$h" -f "$d/ssh_host_ed25519_key"
-  echo "$addr $(cut -d' ' -f1,2 "$d/ssh_host_ed25519_key.pub")" >>"$T/known_hosts"
-  cat >"$d/sshd_config" <<EOF
-Port 22
-ListenAddress $addr
-HostKey $d/ssh_host_ed25519_key
-PidFile none
-PermitRootLogin prohibit-password
-PubkeyAuthentication yes
-AuthorizedKeysFile $T/id_ed25519.pub
-StrictModes no
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-UseDNS no
-MaxStartups 30
-MaxSessions 30
-Subsystem sftp /usr/lib/openssh/sftp-server
-LogLevel VERBOSE
-EOF
-  /usr/sbin/sshd -t -f "$d/sshd_config" || die "sshd -t rejects $d/sshd_config"
-  ip netns exec "$ns" /usr/sbin/sshd -D -f "$d/sshd_config" -E "$LOGS/sshd-$h.log" &
+  ssh-keygen -q -t ed25519 -N '' -C "$h" -f "$r/etc/ssh/ssh_host_ed25519_key"
+  echo "$addr $(cut -d' ' -f1,2 "$r/etc/ssh/ssh_host_ed25519_key.pub")" >>"$T/known_hosts"
+  install -d -m 0700 "$r/root/.ssh"
+  install -m 0600 "$T/id_ed25519.pub" "$r/root/.ssh/authorized_keys"
+  install -d -m 0755 "$r/run/sshd"   # sshd's privilege separation folder
+  printf '%s\n' "Port 22" "ListenAddress $addr" "HostKey /etc/ssh/ssh_host_ed25519_key" "PidFile none" \
+    "PermitRootLogin prohibit-password" "PubkeyAuthentication yes" "AuthorizedKeysFile /root/.ssh/authorized_keys" \
+    "PasswordAuthentication no" "KbdInteractiveAuthentication no" "UsePAM no" "UseDNS no" "MaxStartups 30" \
+    "MaxSessions 30" "Subsystem sftp /usr/lib/openssh/sftp-server" "LogLevel VERBOSE" >"$r/etc/ssh/sshd_config.fleet"
+  in_root "$r" /usr/sbin/sshd -t -f /etc/ssh/sshd_config.fleet || die "sshd -t rejects $r/etc/ssh/sshd_config.fleet"
+  ip netns exec "$ns" chroot "$r" /usr/sbin/sshd -D -f /etc/ssh/sshd_config.fleet -E /var/log/sshd-fleet.log &
   SSHD_PIDS+=($!)
+done
+for i in "${!HOSTS[@]}"; do
+  check_eq "setup: ${HOSTS[$i]}'s root has no Swift (swift, swiftc, libswift*, libFoundation*) and no reconcile yet" "" \
+    "$(in_root "$T/${HOSTS[$i]}/root" sh -c 'command -v swift swiftc reconcile; find / -xdev \( -name "libswift*" -o -name "libFoundation*.so*" \) -print' 2>&1 || true)"
 done
 SSH_OPTS=(-o UserKnownHostsFile="$T/known_hosts" -o GlobalKnownHostsFile=/dev/null
   -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes -o BatchMode=yes)
 for i in "${!HOSTS[@]}"; do   # sshd is up when a login works (<= 5 s)
   for ((try = 0; ; try++)); do
     if ssh "${SSH_OPTS[@]}" -i "$T/id_ed25519" -o ConnectTimeout=1 "root@$NET.$((i + 1)).2" true 2>/dev/null; then break; fi
-    [ "$try" -lt 50 ] || die "no ssh login to ${HOSTS[$i]} ($NET.$((i + 1)).2): $LOGS/sshd-${HOSTS[$i]}.log"
+    [ "$try" -lt 50 ] || die "no ssh login to ${HOSTS[$i]} ($NET.$((i + 1)).2): $T/${HOSTS[$i]}/root/var/log/sshd-fleet.log: $(tail -5 "$T/${HOSTS[$i]}/root/var/log/sshd-fleet.log" 2>&1)"
     sleep 0.1
   done
 done
@@ -211,7 +218,7 @@ LABEL_OF=([0]=web [1]=db [2]=web)   # h1, h3: role=web (h3 by its labels file), 
   echo "    ansible_ssh_common_args: -o UserKnownHostsFile=$T/known_hosts -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes"
   echo "    ansible_python_interpreter: /usr/bin/python3"
   echo "    reconcile_become: false"
-  echo "    reconcile_binary: $BIN"
+  echo "    reconcile_package: $DEB"
   echo "    reconcile_manifests: $T/manifests"
   echo "    reconcile_plans_dir: $T/plans"
   echo "    reconcile_facts_dir: $T/facts"
@@ -221,9 +228,6 @@ LABEL_OF=([0]=web [1]=db [2]=web)   # h1, h3: role=web (h3 by its labels file), 
     h=${HOSTS[$i]}
     echo "    $h:"
     echo "      ansible_host: $NET.$((i + 1)).2"
-    echo "      reconcile_root: $T/$h/root"
-    echo "      reconcile_state_dir: $T/$h/state"
-    echo "      reconcile_remote_dir: $T/$h/remote"
     if [ "$h" = h3 ]; then   # h3 keeps role=web in its own labels file
       echo "      reconcile_labels: {fleet: test}"
       mkdir -p "$T/$h/root/etc/reconcile"
@@ -235,7 +239,7 @@ LABEL_OF=([0]=web [1]=db [2]=web)   # h1, h3: role=web (h3 by its labels file), 
 } >"$T/inventory.yml"
 
 export ANSIBLE_CONFIG=$T/ansible.cfg ANSIBLE_HOME=$T/ansible-home ANSIBLE_LOCAL_TEMP=$T/ansible-local
-export ANSIBLE_REMOTE_TMP=$T/ansible-remote ANSIBLE_SSH_CONTROL_PATH_DIR=$T/cp
+export ANSIBLE_SSH_CONTROL_PATH_DIR=$T/cp
 export ANSIBLE_SSH_ARGS="-o ControlMaster=auto -o ControlPersist=60s"
 export ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0 ANSIBLE_RETRY_FILES_ENABLED=0 ANSIBLE_PIPELINING=1
 export ANSIBLE_FORKS=3
@@ -244,10 +248,11 @@ playbook() {   # playbook NAME [ansible-playbook args...]: sets RC and LOG
   local name=$1; shift
   run_logged "$name" "$VENV/bin/ansible-playbook" -i "$T/inventory.yml" "$PLAYBOOK" "$@"
 }
-# task_status LOG HOST: what the role's apply task reported for HOST (ok, changed, fatal, …)
+# task_status LOG HOST [TASK]: what a task of the role (default: the apply) reported for HOST
+# (ok, changed, fatal, …)
 task_status() {
-  awk -v host="[$2]" '
-    /^TASK \[/ { here = index($0, "TASK [reconcile : Apply (reconcile apply)]") == 1; next }
+  awk -v host="[$2]" -v task="TASK [reconcile : ${3:-Apply (reconcile apply)}]" '
+    /^TASK \[/ { here = index($0, task) == 1; next }
     here && /^[a-z]+: \[/ {
       status = substr($0, 1, index($0, ":") - 1)
       if (index($0, status ": " host) == 1) { print status; found = 1; exit }
@@ -314,12 +319,16 @@ playbook first-apply
 check_eq "a: ansible-playbook exits 0" 0 "$RC" "$LOG"
 for i in "${!HOSTS[@]}"; do
   h=${HOSTS[$i]} r=$T/${HOSTS[$i]}/root
+  check_eq "a: $h: the role installs the package (changed)" changed "$(task_status "$LOG" "$h" "Install the reconcile package")" "$LOG"
+  # shellcheck disable=SC2016  # dpkg-query's format
+  check_eq "a: $h: dpkg in its root has reconcile $PKG_VERSION and libyaml-0-2 (Depends)" "install ok installed $PKG_VERSION|install ok installed" \
+    "$(in_root "$r" dpkg-query -W -f '${Status} ${Version}|' reconcile 2>&1)$(in_root "$r" dpkg-query -W -f '${Status}' libyaml-0-2 2>&1)"
   check_eq "a: $h: the apply task reports changed" changed "$(task_status "$LOG" "$h")" "$LOG"
   check_eq "a: $h: motd in its root" "managed by reconcile: fleet test v1" "$(content "$r$F/motd")"
   check_eq "a: $h: app.conf in its root, mode 640" "listen=0.0.0.0:8080 640" "$(content "$r$F/app/app.conf") $(stat -c %a "$r$F/app/app.conf" 2>&1)"
-  check_eq "a: $h: fetched plan is its own, all creates" "$h $r ${EXPECTED_CREATES[$i]} 0" \
+  check_eq "a: $h: fetched plan is its own (its root /), all creates" "$h / ${EXPECTED_CREATES[$i]} 0" \
     "$(fetched "$T/plans/$h.json" '" ".join(str(x) for x in (j["host"], j["root"], j["summary"]["create"], j["summary"]["update"]))')"
-  check "a: $h: its state dir has the journal" test -s "$T/$h/state/journal.jsonl"
+  check "a: $h: its state dir has the journal" test -s "$r/var/lib/reconcile/journal.jsonl"
 done
 check "a: nothing written to the real $F" test ! -e "$F"
 phase_done a
@@ -342,6 +351,7 @@ phase "b. a second run changes nothing"
 playbook second-apply
 check_eq "b: ansible-playbook exits 0" 0 "$RC" "$LOG"
 for h in "${HOSTS[@]}"; do
+  check_eq "b: $h: the package task reports ok (installed already)" ok "$(task_status "$LOG" "$h" "Install the reconcile package")" "$LOG"
   check_eq "b: $h: the apply task reports ok" ok "$(task_status "$LOG" "$h")" "$LOG"
   check_eq "b: $h: recap changed=0 failed=0" "0 0" "$(recap "$LOG" "$h" changed) $(recap "$LOG" "$h" failed)" "$LOG"
   check_eq "b: $h: fetched plan has no changes" "0 0 0 0" \
@@ -364,7 +374,7 @@ check_eq "c: ansible-playbook --tags facts exits 0" 0 "$RC" "$LOG"
 for h in "${HOSTS[@]}"; do
   check_eq "c: $h: facts fetched, for $h" "$h" "$(fetched "$T/facts/$h.json" 'j["host"]')" "$LOG"
   check_eq "c: $h: gathering facts applied nothing" "managed by reconcile: fleet test v1" "$(content "$T/$h/root$F/motd")"
-  check "c: $h: a manifest removed on the controller is removed on the host" test ! -e "$T/$h/remote/manifests/extra.yaml"
+  check "c: $h: a manifest removed on the controller is removed on the host" test ! -e "$T/$h/root/var/lib/reconcile-ansible/manifests/extra.yaml"
 done
 mkdir -p "$T/saved"
 run_logged plan-facts-dir "$BIN" plan --facts "$T/facts" --out "$T/saved" "$M"
@@ -413,7 +423,7 @@ phase "e. ci/collect-facts.sh, ci/plan.sh, ci/apply-host.sh"
 write_motd v3   # reviewed in the "merge request": the plans below update every motd
 ci_env() {      # ci_env I: the environment the CI jobs get for host I, a variable per line
   local i=$1 h=${HOSTS[$1]}
-  printf '%s\n' "RECONCILE=$T/$h/remote/bin/reconcile" "REMOTE_ROOT=$T/$h/root" "REMOTE_MANIFESTS=$T/$h/remote/manifests"
+  printf '%s\n' "RECONCILE=/usr/bin/reconcile" "REMOTE_MANIFESTS=/var/lib/reconcile-ansible/manifests"
   echo "SSH_OPTIONS=${SSH_OPTS[*]} -i $T/id_ed25519 -o HostName=$NET.$((i + 1)).2"
 }
 for i in "${!HOSTS[@]}"; do
@@ -427,13 +437,17 @@ ssh-keygen -q -t ed25519 -N '' -C ci -f "$T/plan_key"
 ssh-keygen -q -t ed25519 -N '' -C other -f "$T/other_key"
 echo "ci@example.org namespaces=\"reconcile-plan\" $(cat "$T/plan_key.pub")" >"$T/allowed_signers"
 echo "other@example.org namespaces=\"reconcile-plan\" $(cat "$T/other_key.pub")" >"$T/other_signers"
+for h in "${HOSTS[@]}"; do   # what each host's own configuration would install
+  install -D -m 0644 "$T/allowed_signers" "$T/$h/root/etc/reconcile/allowed_signers"
+  install -D -m 0644 "$T/other_signers" "$T/$h/root/etc/reconcile/other_signers"
+done
 run_logged ci-plan env MANIFESTS="$M" FACTS="$T/ci-facts" PLANS="$T/ci-plans" RECONCILE="$BIN" \
   PLAN_SIGNING_KEY="$T/plan_key" "$REPO/ci/plan.sh"
 check_eq "e: ci/plan.sh exits 0" 0 "$RC" "$LOG"
 check "e: each plan is signed" test -s "$T/ci-plans/h1.json.sig" -a -s "$T/ci-plans/h2.json.sig" -a -s "$T/ci-plans/h3.json.sig"
 mapfile -t vars < <(ci_env 1)
 run_logged ci-apply-h2-wrong-signer env PLANS="$T/ci-plans" SSH_TARGET="root@$NET.2.2" \
-  REMOTE_PLAN="$T/h2/remote/incoming.json" REMOTE_ALLOWED_SIGNERS="$T/other_signers" "${vars[@]}" "$REPO/ci/apply-host.sh" h2
+  REMOTE_PLAN=/var/lib/reconcile/incoming/h2.json REMOTE_ALLOWED_SIGNERS=/etc/reconcile/other_signers "${vars[@]}" "$REPO/ci/apply-host.sh" h2
 check_eq "e: h2: a plan signed by a key the host does not trust is refused (exit 1)" 1 "$RC" "$LOG"
 check "e: h2: the refusal names the signature" grep -q "is by no key in" "$LOG"
 check_eq "e: h2: its motd is left as it was" "managed by reconcile: fleet test v2" "$(content "$T/h2/root$F/motd")"
@@ -444,7 +458,8 @@ for i in "${!HOSTS[@]}"; do
   h=${HOSTS[$i]}
   mapfile -t vars < <(ci_env "$i")
   run_logged "ci-apply-$h" env PLANS="$T/ci-plans" SSH_TARGET="root@$NET.$((i + 1)).2" \
-    REMOTE_PLAN="$T/$h/remote/incoming.json" REMOTE_ALLOWED_SIGNERS="$T/allowed_signers" "${vars[@]}" "$REPO/ci/apply-host.sh" "$h"
+    REMOTE_PLAN="/var/lib/reconcile/incoming/$h.json" REMOTE_ALLOWED_SIGNERS=/etc/reconcile/allowed_signers \
+    PACKAGE="$DEB" "${vars[@]}" "$REPO/ci/apply-host.sh" "$h"
   if [ "$h" = h3 ]; then
     check_eq "e: h3 (drifted): ci/apply-host.sh exits 1" 1 "$RC" "$LOG"
     check "e: h3: the failure says stale plan" grep -q "stale plan" "$LOG"

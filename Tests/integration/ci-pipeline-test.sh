@@ -34,14 +34,22 @@ run() {     # run NAME ENV... -- CMD...: output in $T/NAME.log, status in RC
 python3 - ci/gitlab-ci.yml <<'PY' >"$T/jobs.log" 2>&1
 import os, sys, yaml
 pipeline = yaml.safe_load(open(sys.argv[1]))
-for job in ("validate", "plan", "apply"):
-    for line in pipeline[job]["script"]:
+for job in ("package", "validate", "plan", "apply"):
+    for line in pipeline[job].get("before_script", []) + pipeline[job]["script"]:
         script = line.split()[0]
         assert os.access(script, os.X_OK), f"{job}: {script} is not executable"
 assert pipeline["plan"]["allow_failure"]["exit_codes"] == [3]
+# Built once: every other job needs the package job and installs its .deb (the apply on its host).
+assert pipeline["package"]["artifacts"]["paths"] == ["packages/"]
+for job in ("validate", "plan", "apply"):
+    assert "package" in pipeline[job]["needs"], f"{job} does not need the package job"
+for job in ("validate", "plan"):
+    assert pipeline[job]["before_script"] == ["ci/install-package.sh"], job
+assert pipeline["apply"]["variables"]["PACKAGE"] == "$PACKAGES"
+assert pipeline["variables"]["RECONCILE"] == "/usr/bin/reconcile"
 print("jobs ok")
 PY
-check "gitlab-ci.yml parses and its jobs run scripts that exist" $? "$(cat "$T/jobs.log")"
+check "gitlab-ci.yml parses, its jobs run scripts that exist, the package is built once and used by the others" $? "$(cat "$T/jobs.log")"
 
 base=(MANIFESTS=manifests/example FACTS=manifests/example/facts)
 run validate "${base[@]}" -- ci/validate.sh

@@ -257,8 +257,13 @@ with tempfile.TemporaryDirectory() as stage:
     errors = schema_errors("plan.schema.json", plan)
     check("staged plan matches plan.schema.json", result.returncode == 0 and not errors, errors or result.stderr)
     result = run("facts", "--root", stage, manifest)
-    errors = schema_errors("facts.schema.json", json.loads(result.stdout) if result.returncode == 0 else {})
+    facts = json.loads(result.stdout) if result.returncode == 0 else {}
+    errors = schema_errors("facts.schema.json", facts)
     check("staged facts match facts.schema.json", result.returncode == 0 and not errors, errors or result.stderr)
+    version = run("--version").stdout.strip()
+    check("staged facts and plan record the version that wrote them (reconcile --version)",
+          facts.get("reconcileVersion") == version and plan.get("reconcileVersion") == version,
+          f"facts {facts.get('reconcileVersion')!r}, plan {plan.get('reconcileVersion')!r}, --version {version!r}")
     # Sensitive content: inline, from a host file and from the environment; hashes only.
     os.makedirs(os.path.join(stage, "etc/reconcile/secrets"))
     with open(os.path.join(stage, "etc/reconcile/secrets/k"), "w") as handle:

@@ -5,6 +5,8 @@ public struct FactsDocument: Codable, Sendable, Equatable {
     public static let currentFormatVersion = 1
 
     public var formatVersion: Int
+    /// The reconcile that probed them (`--version`); nil in facts from before it was recorded.
+    public var reconcileVersion: String?
     public var host: String
     public var root: String
     public var probedAt: String
@@ -13,8 +15,12 @@ public struct FactsDocument: Codable, Sendable, Equatable {
     /// Observed facts by resource address (`File/motd`), in each provider's own shape.
     public var resources: [String: JSONValue]
 
-    public init(host: String, root: String, probedAt: Date, labels: [String: String] = [:], resources: [String: JSONValue]) {
+    public init(
+        host: String, root: String, probedAt: Date, labels: [String: String] = [:], resources: [String: JSONValue],
+        reconcileVersion: String? = ReconcileVersion.current
+    ) {
         self.formatVersion = Self.currentFormatVersion
+        self.reconcileVersion = reconcileVersion
         self.host = host
         self.labels = labels
         self.root = root
@@ -22,12 +28,13 @@ public struct FactsDocument: Codable, Sendable, Equatable {
         self.resources = resources
     }
 
-    private enum CodingKeys: String, CodingKey { case formatVersion, host, root, probedAt, labels, resources }
+    private enum CodingKeys: String, CodingKey { case formatVersion, reconcileVersion, host, root, probedAt, labels, resources }
 
-    /// Facts written before labels existed have none.
+    /// Facts written before labels (or the version) were recorded have none.
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         formatVersion = try container.decode(Int.self, forKey: .formatVersion)
+        reconcileVersion = try container.decodeIfPresent(String.self, forKey: .reconcileVersion)
         host = try container.decode(String.self, forKey: .host)
         root = try container.decode(String.self, forKey: .root)
         probedAt = try container.decode(String.self, forKey: .probedAt)
@@ -39,7 +46,13 @@ public struct FactsDocument: Codable, Sendable, Equatable {
 
     public static func load(from data: Data, path: String) throws -> FactsDocument {
         let document: FactsDocument
-        if let tree = FastJSON.parse(data), let fast = FastJSON.decode(FactsDocument.self, from: tree) {
+        let tree = FastJSON.parse(data)
+        // Before decoding: a newer major version's facts may not decode, and this says why.
+        if case .object(let members)? = tree, case .string(let version)? = members["reconcileVersion"],
+           let refusal = ReconcileVersion.refusal(of: "facts", writtenBy: version) {
+            throw ReconcileError.invalidFactsFile(path: path, reason: refusal)
+        }
+        if let tree, let fast = FastJSON.decode(FactsDocument.self, from: tree) {
             // Debug builds (the tests) check every document against Foundation's reading.
             assert((try? JSONDecoder().decode(FactsDocument.self, from: data)) == fast, "FastJSON and JSONDecoder disagree on \(path)")
             document = fast

@@ -88,14 +88,21 @@ public struct Plan: Codable, Sendable, Equatable {
         try CanonicalJSON.encode(self, pretty: pretty)
     }
 
-    /// Reads a saved plan; a different format version is refused rather than guessed at.
+    /// Reads a saved plan; a different format version, or one written by a newer major version of
+    /// reconcile, is refused rather than guessed at.
     public static func load(from data: Data, path: String) throws -> Plan {
-        struct Header: Decodable { let formatVersion: Int }
+        struct Header: Decodable {
+            let formatVersion: Int
+            let reconcileVersion: String?
+        }
         let header: Header
         do {
             header = try JSONDecoder().decode(Header.self, from: data)
         } catch {
             throw ReconcileError.invalidPlanFile(path: path, reason: "not a reconcile plan document (\(error))")
+        }
+        if let refusal = ReconcileVersion.refusal(of: "plan", writtenBy: header.reconcileVersion) {
+            throw ReconcileError.invalidPlanFile(path: path, reason: refusal)
         }
         guard header.formatVersion == currentFormatVersion else {
             throw ReconcileError.invalidPlanFile(

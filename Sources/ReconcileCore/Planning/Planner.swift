@@ -55,7 +55,8 @@ public struct Planner: Sendable {
         let observations = try observe(resources, from: .live(host))
         return FactsDocument(
             host: identity.name, root: host.root.path, probedAt: now, labels: identity.labels,
-            resources: Dictionary(uniqueKeysWithValues: try observations.map { ($0.key.description, try $0.value.json()) }))
+            resources: Dictionary(uniqueKeysWithValues: try observations.map { ($0.key.description, try $0.value.json()) }),
+            reconcileVersion: version)
     }
 
     public func plan(
