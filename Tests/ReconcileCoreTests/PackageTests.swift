@@ -52,7 +52,7 @@ import Testing
         #expect(runner.recordedCalls[0].suffix(4) == ["tor", "socat", "hello", "nosuchpkg"])
         #expect(observed[0].isInstalled && observed[0].version == "0.4.9.11-0+deb12u1")
         #expect(!observed[2].isInstalled && observed[2].candidate == "2.10-3")
-        #expect(observed[3] == PackageObservation(status: nil, version: nil, candidate: nil, available: [], alsoRemoves: nil, noDatabase: nil))
+        #expect(observed[3] == .unknown)
     }
 
     @Test func plansInstallsAndRefusesUnknownNamesAndVersions() throws {
@@ -113,6 +113,26 @@ import Testing
         #expect(progress.count == log.components(separatedBy: " status installed ").count - 1)
         #expect(progress.count >= 2)
         #expect(progress.last?.hasPrefix("slirp4netns") == true || progress.last?.hasPrefix("man-db") == true, "\(progress)")
+    }
+
+    /// apt-get runs in a staged root through chroot, as root: not in one a user could change.
+    @Test func aStagedRootAUserCanChangeIsRefused() throws {
+        let root = TemporaryDirectory()
+        try root.write("var/lib/dpkg/status", "")
+        try root.write("etc/apt/sources.list", "")
+        let files = LocalFileSystem(root: HostRoot(root.path))
+        #expect(try StagedRootTrust.problem(HostRoot(root.path), files: files) == nil)
+        #expect(chown(root.path + "/etc/apt", 65534, 65534) == 0)
+        #expect(try StagedRootTrust.problem(HostRoot(root.path), files: files)?.contains("/etc/apt is owned by uid 65534") == true)
+        #expect(chown(root.path + "/etc/apt", 0, 0) == 0)
+        try FileManager.default.createDirectory(atPath: root.path + "/usr", withIntermediateDirectories: true)
+        #expect(chmod(root.path + "/usr", 0o775) == 0)
+        #expect(try StagedRootTrust.problem(HostRoot(root.path), files: files)?.contains("writable by its group") == true)
+        var observed = PackageObservation.unknown
+        observed.untrustedRoot = "x is owned by uid 1000"
+        #expect(throws: PlanProblem.self) {
+            try PackageProvider().plan(declared("hello"), observed: observed, context: PlanContext(root: HostRoot(root.path), changing: []))
+        }
     }
 
     @Test func namesAndVersionsThatCannotReachApt() {

@@ -104,6 +104,12 @@ apply "rt-lib to 1.1"
 check_eq "rt-lib upgraded" "ii 1.1" "$(dpkg_version rt-lib)"
 plan_exit "after the upgrade" 0
 
+sed -i 's/"1.1"/"1.0"/' "$M/packages.yaml"
+apply "rt-lib back to 1.0 (a downgrade the plan names)"
+check_eq "rt-lib downgraded" "ii 1.0" "$(dpkg_version rt-lib)"
+sed -i 's/"1.0"/"1.1"/' "$M/packages.yaml"
+apply "rt-lib to 1.1 again"
+
 printf -- '---\nkind: Package\nname: rt-nosuch\n---\nkind: Package\nname: rt-extra2\nversion: "9"\n' >"$M/bad.yaml"
 printf -- '---\nkind: User\nname: svc\ngroups: [nosuchgroup]\n' >>"$M/bad.yaml"
 run_logged plan "$BIN" plan "$M" --state-dir "$STATE"

@@ -14,11 +14,14 @@ public struct PackageObservation: Codable, Sendable, Equatable {
     public var alsoRemoves: [String]?
     /// Set when the host has no dpkg database to ask (a staged root that is not a Debian system).
     public var noDatabase: Bool?
+    /// Why a staged root is not trusted to run apt-get in (`chroot` runs its programs as root).
+    public var untrustedRoot: String?
 
     /// `ii`, `hi`: unpacked and configured.
     public var isInstalled: Bool { status.map { $0.count >= 2 && $0.dropFirst().first == "i" } ?? false }
     /// Selection `hold`: apt leaves it alone until `apt-mark unhold`.
     public var isHeld: Bool { status?.first == "h" }
 
-    static let unknown = PackageObservation(status: nil, version: nil, candidate: nil, available: [], alsoRemoves: nil, noDatabase: nil)
+    static let unknown = PackageObservation(
+        status: nil, version: nil, candidate: nil, available: [], alsoRemoves: nil, noDatabase: nil, untrustedRoot: nil)
 }

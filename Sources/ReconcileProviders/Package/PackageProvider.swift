@@ -35,12 +35,13 @@ public struct PackageProvider: ResourceProvider {
         let policyArgv = DpkgQuery.policyArgv(names, root: host.root)
         let policy = try host.commands.checked(Command(policyArgv, environment: Self.environment))
         let policies = DpkgQuery.parsePolicy(policy.stdoutText)
+        let untrusted = host.root.isLive ? nil : try StagedRootTrust.problem(host.root, files: host.files)
         var observations = resources.map { resource -> PackageObservation in
             let entry = installed[resource.spec.package]
             let offered = policies[resource.spec.package]
             return PackageObservation(
                 status: entry?.status, version: entry?.version, candidate: offered?.candidate, available: offered?.available ?? [],
-                alsoRemoves: nil, noDatabase: nil)
+                alsoRemoves: nil, noDatabase: nil, untrustedRoot: untrusted)
         }
         try noteDependentsOfRemovals(resources, &observations, host: host)
         return observations
@@ -65,6 +66,9 @@ public struct PackageProvider: ResourceProvider {
         let spec = resource.spec
         if observed.noDatabase == true {
             throw PlanProblem("name", "\(context.root.path) has no dpkg database (var/lib/dpkg/status): packages go only into a Debian system")
+        }
+        if let problem = observed.untrustedRoot {
+            throw PlanProblem("name", "refusing to run apt-get in \(context.root.path) (through chroot, as root): \(problem)")
         }
         guard resource.meta.state == .present else { return try planRemoval(spec, observed: observed, root: context.root) }
         let wanted = spec.version ?? (observed.isInstalled ? observed.version : observed.candidate)
@@ -103,7 +107,8 @@ public struct PackageProvider: ResourceProvider {
                 "removing \(spec.package) would also remove \(others.joined(separator: ", ")) (apt-get --simulate remove): declare them absent too, or keep \(spec.package)")
         }
         return ResourcePlan(
-            action: .delete, reasons: ["state is absent and \(spec.package) \(observed.version ?? "") is installed; its configuration files stay (not purged)"],
+            action: .delete,
+            reasons: ["state is absent and \(spec.package)\(observed.version.map { " \($0)" } ?? "") is installed; its configuration files stay (not purged)"],
             steps: [.command(Self.remove(spec.package, root: root))], risk: .disruptive)
     }
 
@@ -127,7 +132,10 @@ public struct PackageProvider: ResourceProvider {
         CommandStep(
             batch: CommandBatch(
                 key: "apt-get install",
-                command: chroot(root) + ["apt-get", "install"] + options + ["--no-install-recommends", "--no-remove", "--"],
+                // A pinned version below the installed one is a downgrade the plan names; apt
+                // refuses it under -y without --allow-downgrades.
+                command: chroot(root) + ["apt-get", "install"] + options
+                    + ["--no-install-recommends", "--no-remove", "--allow-downgrades", "--"],
                 items: [item], progressLog: dpkgLog(" status installed ", "installed so far")),
             environment: environment)
     }
