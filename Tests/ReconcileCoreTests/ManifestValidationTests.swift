@@ -136,6 +136,26 @@ import Testing
         })
     }
 
+    /// An undeclared restartOn entry is named at its own line and column, with a suggestion,
+    /// beside a dependsOn error of the same resource.
+    @Test func undeclaredRestartOnIsReportedWhereItIsWritten() {
+        let loaded = loadManifest("""
+            kind: File
+            name: conf
+            path: /etc/app.conf
+            content: x
+            ---
+            kind: SystemdUnit
+            name: app.service
+            content: "[Service]\\nExecStart=/bin/true\\n"
+            dependsOn: [File/nope]
+            restartOn: [File/conf, File/cnof]
+            """)
+        let text = rendered(loaded)
+        #expect(text.contains("m.yaml:10:24: error: restartOn[1]: no resource File/cnof is declared; did you mean \"File/conf\"?"), "\(text)")
+        #expect(text.contains("m.yaml:9:13: error: dependsOn[0]: no resource File/nope is declared"), "\(text)")
+    }
+
     @Test func yamlProblemsBecomeDiagnostics() {
         let cases: [(String, String)] = [
             ("kind: File\nname: a\nname: b\n", "duplicate key \"name\""),

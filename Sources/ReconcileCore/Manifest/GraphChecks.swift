@@ -4,17 +4,20 @@ public struct GraphNode: Sendable {
     public let meta: ResourceMeta
     public let dependencies: [ResourceAddress]
     public let implicitDependencies: [ResourceAddress]
+    public let implicitDependencyKeyPaths: [String]
 
     public init(_ resource: Resource) {
         self.meta = resource.meta
         self.dependencies = resource.dependencies
         self.implicitDependencies = resource.spec.implicitDependencies
+        self.implicitDependencyKeyPaths = resource.spec.implicitDependencyKeyPaths
     }
 
     public init(meta: ResourceMeta) {
         self.meta = meta
         self.dependencies = meta.dependsOn.map(\.address)
         self.implicitDependencies = []
+        self.implicitDependencyKeyPaths = []
     }
 
     public var address: ResourceAddress { meta.address }
@@ -53,9 +56,13 @@ public enum GraphChecks {
                     at: dependency.mark, length: dependency.address.description.count, keyPath: "dependsOn[\(index)]",
                     "no resource \(dependency.address) is declared" + Suggestion.didYouMean(dependency.address.description, in: known)))
             }
-            for dependency in resource.implicitDependencies where firstByAddress[dependency] == nil {
+            for (index, dependency) in resource.implicitDependencies.enumerated() where firstByAddress[dependency] == nil {
+                let keyPath = resource.implicitDependencyKeyPaths.indices.contains(index) ? resource.implicitDependencyKeyPaths[index] : ""
+                let mark = resource.meta.keyMarks[keyPath]
+                let known = firstByAddress.keys.filter { $0.kind == dependency.kind }.map(\.description)
                 diagnostics.append(.error(
-                    at: resource.meta.mark, keyPath: "", "\(resource.address) refers to \(dependency), which is not declared"))
+                    at: mark ?? resource.meta.mark, length: mark == nil ? 1 : dependency.description.count, keyPath: keyPath,
+                    "no resource \(dependency) is declared" + Suggestion.didYouMean(dependency.description, in: known)))
             }
         }
         diagnostics.append(contentsOf: cycles(in: resources, known: firstByAddress))

@@ -176,6 +176,8 @@ public struct ManifestLoader: Sendable {
             marks[path] = value.mark
             if value.mapping != nil {
                 marks.merge(valueMarks(of: value, prefix: path)) { outer, _ in outer }
+            } else if let items = value.sequence {
+                for (index, item) in items.enumerated() { marks["\(path)[\(index)]"] = item.mark }
             }
         }
         return marks

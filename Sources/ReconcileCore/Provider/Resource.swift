@@ -88,6 +88,8 @@ public struct ResourceMeta: Sendable {
 public protocol ResourceSpec: Codable, Sendable, Equatable {
     /// Other resources this one needs first, beyond `dependsOn` (for example a unit's `restartOn`).
     var implicitDependencies: [ResourceAddress] { get }
+    /// Where each implicit dependency is written (`restartOn[0]`), for error locations.
+    var implicitDependencyKeyPaths: [String] { get }
     /// What the manifest decoder would have refused in this spec, as `key: problem`: a spec read
     /// back from a saved plan was not decoded from a manifest, so it is checked again here.
     func problems(name: String, state: ResourceState) -> [String]
@@ -95,6 +97,7 @@ public protocol ResourceSpec: Codable, Sendable, Equatable {
 
 extension ResourceSpec {
     public var implicitDependencies: [ResourceAddress] { [] }
+    public var implicitDependencyKeyPaths: [String] { [] }
 }
 
 /// A declared resource with its typed spec.

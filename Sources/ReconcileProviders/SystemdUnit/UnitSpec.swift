@@ -14,6 +14,7 @@ public struct UnitSpec: ResourceSpec {
 
     public var path: String { ManagedUnit.path(of: unit) }
     public var implicitDependencies: [ResourceAddress] { restartOn }
+    public var implicitDependencyKeyPaths: [String] { restartOn.indices.map { "restartOn[\($0)]" } }
 }
 
 extension UnitSpec {
