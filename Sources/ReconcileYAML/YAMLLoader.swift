@@ -75,8 +75,30 @@ public enum YAMLLoader {
             if let context = failure.context {
                 message += " (\(context.text) at line \(context.line + 1), column \(context.column + 1))"
             }
+            if failure.problem == "mapping values are not allowed in this context" {
+                message += indentationHint(at: mark, in: bytes, path: path)
+            }
             return YAMLError(mark: mark, message: message)
         }
+    }
+
+    /// libyaml's words for a key indented deeper than its siblings (or a value holding ": "):
+    /// say what the two lines' indentations are.
+    private static func indentationHint(at mark: Mark, in bytes: [UInt8], path: String) -> String {
+        let source = SourceText(path: path, text: String(decoding: bytes, as: UTF8.self))
+        let indent = { (line: Substring) in line.prefix { $0 == " " }.count }
+        guard let here = source.line(mark.line) else { return "" }
+        var above = mark.line - 1
+        while above >= 1, let line = source.line(above), line.allSatisfy({ $0 == " " }) || line.drop(while: { $0 == " " }).hasPrefix("#") {
+            above -= 1
+        }
+        guard above >= 1, let previous = source.line(above), indent(Substring(here)) > indent(Substring(previous)),
+            previous.last(where: { $0 != " " }) != ":"
+        else {
+            return "; if this value holds \": \", quote it"
+        }
+        return "; line \(mark.line) is indented \(indent(Substring(here))) spaces, deeper than line \(above) (\(indent(Substring(previous))))"
+            + ": keys of one mapping line up (or quote a value that holds \": \")"
     }
 
     private static func character(at mark: Mark, in bytes: [UInt8], path: String) -> Unicode.Scalar? {

@@ -10,6 +10,18 @@ import Testing
         "kind: LogicalVolume\nname: storage/data\nsize: \"\(size)\"\n"
     }
 
+    @Test func aKeyIndentedDeeperThanItsSiblingsSaysSo() {
+        let text = rendered(loadManifest("kind: LogicalVolume\nname: storage/slowlv\nsize: 1G\ncache:\n  name: c\n    mode: writeback\n"))
+        #expect(text.contains("m.yaml:6:9: error: mapping values are not allowed in this context; line 6 is indented 4 spaces, deeper than line 5 (2): keys of one mapping line up"), "\(text)")
+        let value = rendered(loadManifest("kind: File\nname: a\npath: /a\ncontent: key: value\n"))
+        #expect(value.contains("m.yaml:4:13: error: mapping values are not allowed in this context; if this value holds \": \", quote it"), "\(value)")
+    }
+
+    @Test func aKeyThatLostItsIndentationSaysWhereItBelongs() {
+        let text = rendered(loadManifest("kind: OnionRelay\nname: mx\nentries:\n  example.org: \(Self.onion)\ntor:\n  torrc: /etc/tor/torrc\ndnsPort: 5300\n"))
+        #expect(text.contains("m.yaml:7:1: error: dnsPort: unknown key; dnsPort belongs under tor: (indent it there)"), "\(text)")
+    }
+
     @Test func sizesWithBytesSuffixesSuggestTheUnit() {
         #expect(rendered(loadManifest(lv(size: "100GB"))).contains("\"100GB\" is not a size: a number with K, M, G, T or P (binary units), or bytes; did you mean \"100G\"? (units are binary: G is GiB)"))
         #expect(rendered(loadManifest(lv(size: "1.5TiB"))).contains("did you mean \"1.5T\"?"))

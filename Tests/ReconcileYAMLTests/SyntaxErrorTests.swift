@@ -39,7 +39,7 @@ import ReconcileYAML
 
     @Test func mappingValuesNotAllowed() {
         let result = load("a: b: c\n")
-        #expect(result.errors.map(\.message) == ["mapping values are not allowed in this context"])
+        #expect(result.errors.map(\.message) == ["mapping values are not allowed in this context; if this value holds \": \", quote it"])
         #expect(result.errors.first?.mark == at(1, 5))
     }
 

@@ -80,6 +80,13 @@ public struct Diagnostics: Sendable {
         items.append(.error(at: mark, length: length, keyPath: keyPath, message, notes: notes))
     }
 
+    /// Adds to the message of the diagnostic at `index` (a hint found after it was reported).
+    public mutating func amend(_ index: Int, with suffix: String) {
+        guard items.indices.contains(index) else { return }
+        let old = items[index]
+        items[index] = Diagnostic(old.severity, at: old.mark, length: old.length, keyPath: old.keyPath, old.message + suffix, notes: old.notes)
+    }
+
     public mutating func warning(at mark: Mark?, length: Int = 1, keyPath: String = "", _ message: String) {
         items.append(.warning(at: mark, length: length, keyPath: keyPath, message))
     }

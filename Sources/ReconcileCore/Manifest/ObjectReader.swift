@@ -9,6 +9,8 @@ public final class ObjectReader {
     public private(set) var diagnostics: Diagnostics
     private let entries: [String: (key: Node, value: Node)]
     private var children: [ObjectReader] = []
+    /// Unknown keys and where their diagnostic is, so a nested mapping that knows one can say so.
+    private var unknownKeys: [(key: String, diagnostic: Int)] = []
 
     /// Reports unknown keys right away, with a suggestion when one is close.
     public init(node: Node, keyPath: String, knownKeys: [String]) {
@@ -22,6 +24,7 @@ public final class ObjectReader {
             guard let key = pair.key.scalar else { continue }
             entries[key] = pair
             if !knownKeys.contains(key) {
+                unknownKeys.append((key, diagnostics.items.count))
                 diagnostics.error(
                     at: pair.key.mark, length: key.count, keyPath: Self.join(keyPath, key),
                     "unknown key" + Suggestion.didYouMean(key, in: knownKeys))
@@ -139,6 +142,10 @@ public final class ObjectReader {
 
     /// A nested mapping, read by its own reader whose diagnostics roll up into this one.
     public func object(_ key: String, knownKeys: [String]) -> ObjectReader? {
+        // A key of the nested mapping found here lost its indentation: say where it belongs.
+        for unknown in unknownKeys where knownKeys.contains(unknown.key) {
+            diagnostics.amend(unknown.diagnostic, with: "; \(unknown.key) belongs under \(key): (indent it there)")
+        }
         guard let value = entries[key]?.value, !value.isNull else { return nil }
         let child = ObjectReader(node: value, keyPath: path(key), knownKeys: knownKeys)
         children.append(child)
