@@ -35,7 +35,9 @@ struct Session {
 
     /// Loads and checks manifests; prints every diagnostic; throws `ExitCode` (1) when any is an error.
     /// `hosts`: whose views are checked and whose resources are kept (nil: every resource).
-    func loadManifests(_ paths: [String], hosts: [HostIdentity]?) throws -> LoadedManifests {
+    /// `report: false` leaves the diagnostics to the caller (validate's machine formats): nothing
+    /// printed, no exit for errors in them.
+    func loadManifests(_ paths: [String], hosts: [HostIdentity]?, report: Bool = true) throws -> LoadedManifests {
         let loaded: LoadedManifests
         let stopwatch = Stopwatch()
         do {
@@ -48,6 +50,7 @@ struct Session {
             "resources": "\(loaded.declared.count)", "files": "\(paths.joined(separator: " "))", "ms": "\(stopwatch.milliseconds)",
         ])
         loadedSources.sources = loaded.sources
+        guard report else { return loaded }
         if !loaded.diagnostics.items.isEmpty {
             Terminal.writeError(diagnosticRenderer.render(loaded.diagnostics.sorted))
         }

@@ -19,6 +19,15 @@ struct ValidateCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Check the view of every host in these facts files or folders (repeatable).", valueName: "PATH"))
     var facts: [String] = []
 
+    @Option(name: .long, help: ArgumentHelp(
+        "text (default), json (schemas/validate.schema.json) or gitlab (GitLab's Code Quality report), on stdout.",
+        valueName: "FORMAT"))
+    var format: ReportFormat = .text
+
+    enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
+        case text, json, gitlab
+    }
+
     func run() throws {
         let session = Session(options: hostOptions)
         let hosts: [HostIdentity]
@@ -27,6 +36,7 @@ struct ValidateCommand: ParsableCommand {
         } catch {
             throw session.fail(error)
         }
+        guard format == .text else { return try report(session: session, hosts: hosts) }
         let loaded = try session.loadManifests(manifests.paths, hosts: hosts)
         let files = Set(loaded.declared.compactMap { $0.meta.mark?.file }).count
         let names = hosts.map(\.name).joined(separator: ", ")
@@ -36,5 +46,16 @@ struct ValidateCommand: ParsableCommand {
             Terminal.write("\(unselected) of them \(hosts.count == 1 ? "do not apply to this host" : "apply to none of these hosts")"
                 + (facts.isEmpty ? "; check other hosts' views with --facts DIR.\n" : ".\n"))
         }
+    }
+
+    /// Every diagnostic on stdout in a machine format; exit 1 when any is an error.
+    private func report(session: Session, hosts: [HostIdentity]) throws {
+        let loaded = try session.loadManifests(manifests.paths, hosts: hosts, report: false)
+        let diagnostics = loaded.diagnostics.sorted
+        let data = format == .gitlab
+            ? try DiagnosticReport.gitlab(diagnostics)
+            : try DiagnosticReport.json(diagnostics, hosts: hosts.map(\.name), resources: loaded.declared.count)
+        Terminal.write(String(decoding: data, as: UTF8.self) + "\n")
+        if loaded.diagnostics.hasErrors { throw CLIExit.failure }
     }
 }

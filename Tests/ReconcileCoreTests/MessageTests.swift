@@ -1,5 +1,5 @@
 import Foundation
-import ReconcileCore
+@testable import ReconcileCore
 import Testing
 
 /// Mistakes people make, and the message each gets: located, with what was meant.
@@ -55,5 +55,24 @@ import Testing
     @Test func aMissingSourceFileNamesTheResolvedPathAndWhy() {
         let text = rendered(loadManifest("kind: File\nname: a\npath: /a\nsource: files/none\n", path: "/tmp/reconcile-no-such-dir/m.yaml"))
         #expect(text.contains("cannot read /tmp/reconcile-no-such-dir/files/none (relative to the manifest's folder): No such file or directory"), "\(text)")
+    }
+}
+
+/// `validate --format json|gitlab`: the same diagnostics, each field where a program looks.
+@Suite struct DiagnosticReportTests {
+    @Test func locationsSuggestionsAndGitLabsShape() throws {
+        let loaded = loadManifest("kind: File\nname: a\npath: /a\ncontent: x\ncontnt: y\n")
+        let entries = loaded.diagnostics.sorted.map(DiagnosticReport.Entry.init)
+        let entry = try #require(entries.first)
+        #expect(entry.file == "m.yaml" && entry.line == 5 && entry.column == 1 && entry.endLine == 5 && entry.endColumn == 6)
+        #expect(entry.keyPath == "contnt" && entry.message == "unknown key" && entry.suggestion == "content" && entry.severity == "error")
+        let gitlab = try JSONSerialization.jsonObject(with: DiagnosticReport.gitlab(loaded.diagnostics.sorted)) as? [[String: Any]]
+        let issue = try #require(gitlab?.first)
+        #expect(issue["description"] as? String == "contnt: unknown key; did you mean \"content\"?")
+        #expect(issue["severity"] as? String == "major")
+        #expect(((issue["location"] as? [String: Any])?["lines"] as? [String: Any])?["begin"] as? Int == 5)
+        // The same problem keeps its fingerprint from run to run, so GitLab can tell new from old.
+        #expect(try DiagnosticReport.gitlab(loaded.diagnostics.sorted) == DiagnosticReport.gitlab(loadManifest("kind: File\nname: a\npath: /a\ncontent: x\ncontnt: y\n").diagnostics.sorted))
+        #expect(DiagnosticReport.Entry.splitSuggestion("no resource File/x is declared").suggestion == nil)
     }
 }

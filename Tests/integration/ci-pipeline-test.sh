@@ -46,13 +46,14 @@ for job in ("validate", "plan", "apply"):
 for job in ("validate", "plan"):
     assert pipeline[job]["before_script"] == ["ci/install-package.sh"], job
 assert pipeline["apply"]["variables"]["PACKAGE"] == "$PACKAGES"
+assert pipeline["validate"]["artifacts"]["reports"]["codequality"] == "gl-code-quality-report.json"
 assert pipeline["variables"]["RECONCILE"] == "/usr/bin/reconcile"
 print("jobs ok")
 PY
 check "gitlab-ci.yml parses, its jobs run scripts that exist, the package is built once and used by the others" $? "$(cat "$T/jobs.log")"
 
 base=(MANIFESTS=manifests/example FACTS=manifests/example/facts)
-run validate "${base[@]}" -- ci/validate.sh
+run validate "${base[@]}" CODE_QUALITY_REPORT="$T/quality-ok.json" -- ci/validate.sh
 check "validate job: exit 0 for every host's view" "$RC" "$(cat "$T/validate.log")"
 grep -q "valid for 3 hosts: ci1.example.org, mx1.example.org, mx2.example.org" "$T/validate.log"
 check "validate job: names the three hosts it checked" $? "$(cat "$T/validate.log")"
@@ -88,10 +89,22 @@ check "plan job: the data-loss change is named with its host" $? "$(cat "$T/loss
 # A conflict only some hosts have: validate fails and says which hosts.
 cp -r manifests/example "$T/conflict"
 printf 'hosts: {labels: {role: mx}}\n---\nkind: File\nname: motd-mx\npath: /etc/motd\ncontent: "mx\\n"\n' >"$T/conflict/50-motd-mx.yaml"
-run conflict MANIFESTS="$T/conflict" FACTS=manifests/example/facts -- ci/validate.sh
+run conflict MANIFESTS="$T/conflict" FACTS=manifests/example/facts CODE_QUALITY_REPORT="$T/quality.json" -- ci/validate.sh
 check "validate job: a conflict fails the job" "$([[ $RC == 1 ]]; echo $?)" "$(cat "$T/conflict.log")"
 grep -q "/etc/motd is already managed by File/motd (on hosts mx1.example.org, mx2.example.org)" "$T/conflict.log"
 check "validate job: the conflict names the hosts that have it" $? "$(cat "$T/conflict.log")"
+python3 - "$T/quality.json" "$T/quality-ok.json" <<'PY' >"$T/quality.log" 2>&1
+import json, sys
+issues = json.load(open(sys.argv[1]))
+assert json.load(open(sys.argv[2])) == [], "a valid tree gets an empty report"
+conflict = [i for i in issues if "/etc/motd is already managed by File/motd" in i["description"]]
+assert len(conflict) == 1, issues
+issue = conflict[0]
+assert issue["severity"] == "major" and issue["location"]["path"].endswith("50-motd-mx.yaml"), issue
+assert issue["location"]["lines"]["begin"] >= 1 and len(issue["fingerprint"]) == 64, issue
+print("code quality ok")
+PY
+check "validate job: the conflict is in the Code Quality report at its file and line" $? "$(cat "$T/quality.log")"
 
 # A host whose facts do not fit the manifests fails the job; the others are still planned.
 mkdir -p "$T/facts"

@@ -208,6 +208,14 @@ with tempfile.TemporaryDirectory() as scratch:
         expected = name in GOOD
         check(f"{'accepts' if expected else 'refuses'} {name}: validator and schema agree",
               swift_ok == expected and schema_ok == expected, f"validator ok={swift_ok} schema ok={schema_ok}")
+        # The same verdict in validate's machine format, which has a schema of its own.
+        result = run("validate", "--format", "json", path)
+        report = json.loads(result.stdout) if result.stdout.strip() else {}
+        errors = schema_errors("validate.schema.json", report)
+        check(f"validate --format json on {name}: matches validate.schema.json, says valid={expected}",
+              not errors and report.get("valid") == expected and (result.returncode == 0) == expected
+              and (expected or any(d["severity"] == "error" and d.get("line") for d in report["diagnostics"])),
+              errors or result.stdout[-600:] + result.stderr)
 
 # Plans: the bundled example from facts, and a staged plan with every step type.
 facts_dir = os.path.join(ROOT, "manifests/example/facts")
