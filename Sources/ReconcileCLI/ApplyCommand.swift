@@ -79,13 +79,25 @@ struct ApplyCommand: ParsableCommand {
             try Recovery(files: session.files, state: state).repair(interruption, plan: plan, applyID: applyID)
         }
         if !recovered.isEmpty { Terminal.writeError(recovered.render(removed: true)) }
-        try output.write(plan)
-        guard plan.hasChanges else { return }
-        try refuseUnallowedDataLoss(plan)
-        try confirm(plan)
+        // With --json, standard output holds one document: the plan and what became of it.
+        let started = Date()
+        func document(_ report: ApplyReport?, _ result: ApplyDocument.Result, reason: String? = nil) throws {
+            guard output.json else { return }
+            try ApplyDocument(plan: plan, report: report, result: result, reason: reason, startedAt: started, applyID: applyID).write()
+        }
+        if !output.json { try output.write(plan) }
+        guard plan.hasChanges else { return try document(nil, .noChanges) }
+        do {
+            try refuseUnallowedDataLoss(plan)
+            try confirm(plan)
+        } catch {
+            try document(nil, .refused, reason: allowDataLoss || !plan.changes.contains { $0.hasChanges && $0.risk == .dataLoss }
+                ? "not confirmed" : "data loss not allowed (--allow-data-loss)")
+            throw error
+        }
         let report = try orFail(session) { try executor.apply(plan, applyID: applyID, onEvent: Self.progress) }
-        // With --json, standard output holds the plan document alone.
         (report.succeeded && !output.json ? Terminal.write : Terminal.writeError)(ApplyReportRenderer.render(report))
+        try document(report, report.succeeded ? .complete : .failed)
         guard report.succeeded else { throw CLIExit.failure }
         if output.detailedExitcode { throw CLIExit.changes }
     }

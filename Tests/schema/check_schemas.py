@@ -345,5 +345,33 @@ with tempfile.TemporaryDirectory() as stage:
     check("runner facts match facts.schema.json and hold no token",
           result.returncode == 0 and not errors and "schema-check-canary" not in result.stdout, errors or result.stderr)
 
+# apply --json: one document with the plan and its outcome, for each outcome.
+with tempfile.TemporaryDirectory() as stage:
+    manifest = os.path.join(stage, "m.yaml")
+    os.makedirs(os.path.join(stage, "root/srv/full/sub"))
+    os.makedirs(os.path.join(stage, "root/dev"))
+    open(os.path.join(stage, "root/dev/empty.img"), "w").close()
+    outcomes = {}
+    for name, text, extra in [
+        ("complete", "kind: File\nname: a\npath: /etc/a\ncontent: x\n", []),
+        ("no-changes", "kind: File\nname: a\npath: /etc/a\ncontent: x\n", []),
+        # mkfs.ext4 refuses a device of size 0, which wipefs finds blank: a failure only the apply meets.
+        ("failed", "kind: Filesystem\nname: b\ndevice: /dev/empty.img\ntype: ext4\n---\n"
+                   "kind: File\nname: c\npath: /etc/c\ncontent: x\ndependsOn: [Filesystem/b]\n", []),
+        ("refused", "kind: Directory\nname: full\npath: /srv/full\nstate: absent\n", []),
+    ]:
+        with open(manifest, "w") as handle:
+            handle.write(text)
+        result = run("apply", "--auto-approve", "--json", "--root", os.path.join(stage, "root"), manifest, *extra)
+        document = json.loads(result.stdout) if result.stdout.strip() else {}
+        errors = schema_errors("apply.schema.json", document)
+        outcome = document.get("report", {}).get("result")
+        outcomes[name] = document
+        check(f"apply --json ({name}): one document matching apply.schema.json", not errors and outcome == name,
+              errors or result.stdout[-500:] + result.stderr[-500:])
+    failed = outcomes["failed"].get("report", {})
+    check("apply --json (failed): names the failing step and what it did not reach",
+          failed.get("failure", {}).get("address") == "Filesystem/b" and failed.get("notAttempted") == ["File/c"], failed)
+
 print(f"{results['passed']} passed, {results['failed']} failed")
 sys.exit(1 if results["failed"] else 0)
