@@ -72,7 +72,7 @@ import Testing
         let paths = ["/srv/data", "/srv/my data", "/mnt/.hidden", "/var/lib/a-b", "/srv/ünï", "/a//b/", "/srv/x:y_z.1"]
         #expect(MountUnit.name(for: "/srv/data") == "srv-data.mount")
         #expect(MountUnit.name(for: "/srv/a-b") == "srv-a\\x2db.mount")
-        guard let escape = Executables.find("systemd-escape") else { return }
+        let escape = try #require(Executables.find("systemd-escape"), "systemd-escape (package systemd) is needed")
         let result = try ProcessRunner().checked(Command([escape, "--path", "--suffix=mount"] + paths))
         #expect(result.stdoutText.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init) == paths.map(MountUnit.name(for:)))
     }
