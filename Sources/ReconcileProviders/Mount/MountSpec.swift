@@ -66,7 +66,7 @@ enum MountUnit {
             } else if isAlphanumeric || byte == UInt8(ascii: ":") || byte == UInt8(ascii: "_") || (byte == UInt8(ascii: ".") && index > 0) {
                 escaped.append(Character(Unicode.Scalar(byte)))
             } else {
-                escaped += "\\x" + String(byte, radix: 16, uppercase: false).leftPadded(to: 2)
+                escaped += (byte < 0x10 ? "\\x0" : "\\x") + String(byte, radix: 16)
             }
         }
         return (escaped.isEmpty ? "-" : escaped) + ".mount"
@@ -89,11 +89,5 @@ enum MountUnit {
         if let options = spec.options { lines.append("Options=\(unitValue(options))") }
         lines += ["", "[Install]", "WantedBy=local-fs.target", ""]
         return lines.joined(separator: "\n")
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

@@ -29,11 +29,13 @@ public struct OnionRelayObservation: Codable, Sendable, Equatable {
         for path in spec.managedPaths where path != spec.cdb {
             files[path] = try FileObservation.probe(path, files: host.files)
         }
+        // Read once: with its text when the relay edits it, only for the split setting otherwise.
+        let settings = spec.exim.settings == nil ? nil : try FileObservation.probe(DebianEximSettings.path, files: host.files)
         return OnionRelayObservation(
             files: files, cdb: try probeCDB(spec.cdb, host: host),
             tools: Dictionary(uniqueKeysWithValues: toolNames.compactMap { name in Executables.find(name).map { (name, $0) } }),
-            eximSplitConfig: try probeSplitConfig(host),
-            debianSettings: spec.exim.settings == nil ? nil : try FileObservation.probe(DebianEximSettings.path, files: host.files))
+            eximSplitConfig: try settings?.text.map(splitConfig(in:)) ?? probeSplitConfig(host),
+            debianSettings: settings)
     }
 
     /// Read as entries, so the plan can say which domains change rather than that a blob differs.
@@ -54,7 +56,10 @@ public struct OnionRelayObservation: Codable, Sendable, Equatable {
 
     static func probeSplitConfig(_ host: HostContext) throws -> Bool? {
         guard try host.files.status(debianEximSettings) != nil else { return nil }
-        let text = String(decoding: try host.files.read(debianEximSettings), as: UTF8.self)
+        return splitConfig(in: String(decoding: try host.files.read(debianEximSettings), as: UTF8.self))
+    }
+
+    static func splitConfig(in text: String) -> Bool? {
         for line in text.split(separator: "\n") where line.hasPrefix("dc_use_split_config=") {
             return line.contains("true")
         }

@@ -33,12 +33,13 @@ enum DpkgQuery {
         return entries
     }
 
+    /// apt reads a staged root's sources, lists and dpkg status instead of the machine's.
+    static func aptRootOptions(_ root: HostRoot) -> [String] {
+        root.isLive ? [] : ["-o", "Dir=" + root.path, "-o", "Dir::State::status=" + root.resolve("/var/lib/dpkg/status")]
+    }
+
     static func policyArgv(_ names: [String], root: HostRoot) -> [String] {
-        var argv = ["apt-cache"]
-        if !root.isLive {
-            argv += ["-o", "Dir=" + root.path, "-o", "Dir::State::status=" + root.resolve("/var/lib/dpkg/status")]
-        }
-        return argv + ["policy", "--"] + names
+        ["apt-cache"] + aptRootOptions(root) + ["policy", "--"] + names
     }
 
     struct Policy: Equatable {
@@ -80,11 +81,7 @@ enum DpkgQuery {
     }
 
     static func simulateRemovalArgv(_ names: [String], root: HostRoot) -> [String] {
-        var argv = ["apt-get"]
-        if !root.isLive {
-            argv += ["-o", "Dir=" + root.path, "-o", "Dir::State::status=" + root.resolve("/var/lib/dpkg/status")]
-        }
-        return argv + ["--simulate", "--quiet", "remove", "--"] + names
+        ["apt-get"] + aptRootOptions(root) + ["--simulate", "--quiet", "remove", "--"] + names
     }
 
     /// `Remv name [version]` lines of a simulated removal.

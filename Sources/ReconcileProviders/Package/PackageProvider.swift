@@ -55,8 +55,10 @@ public struct PackageProvider: ResourceProvider {
         guard !removing.isEmpty else { return }
         let argv = DpkgQuery.simulateRemovalArgv(removing, root: host.root)
         let result = try host.commands.checked(Command(argv, environment: Self.environment))
-        let declaredAbsent = Set(resources.filter { $0.meta.state == .absent }.map { $0.spec.package.split(separator: ":").first.map(String.init) ?? $0.spec.package })
-        let others = DpkgQuery.parseRemovals(result.stdoutText).filter { !declaredAbsent.contains($0.split(separator: ":").first.map(String.init) ?? $0) }
+        // apt names packages with their architecture (`tor:amd64`); a manifest may not.
+        let withoutArchitecture = { (name: String) in name.split(separator: ":").first.map(String.init) ?? name }
+        let declaredAbsent = Set(resources.filter { $0.meta.state == .absent }.map { withoutArchitecture($0.spec.package) })
+        let others = DpkgQuery.parseRemovals(result.stdoutText).filter { !declaredAbsent.contains(withoutArchitecture($0)) }
         for index in resources.indices where resources[index].meta.state == .absent && observations[index].isInstalled {
             observations[index].alsoRemoves = others
         }

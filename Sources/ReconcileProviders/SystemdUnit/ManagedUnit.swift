@@ -110,8 +110,7 @@ public struct ManagedUnit: Sendable, Equatable {
         }
         var plan = ResourcePlan(action: outcome.action, reasons: outcome.reasons, steps: outcome.steps)
         // The file this plan writes decides; otherwise the one the host has.
-        let installable = content.map { $0.split(separator: "\n").contains { $0.trimmingCharacters(in: .whitespaces) == "[Install]" } }
-            ?? observed.installable
+        let installable = content.map(UnitSpec.hasInstallSection) ?? observed.installable
         if enabled == true && !observed.isEnabled && installable == false {
             throw PlanProblem(
                 "enabled", "\(unit) cannot be enabled: its unit file has no [Install] section (\(observed.unitFileState ?? "static")); "

@@ -74,8 +74,7 @@ enum SystemctlProbe {
     /// nothing and something else (another unit, a generator) must start it.
     static func isInstallable(_ unit: String, files: any HostFileSystem) throws -> Bool? {
         guard let path = try unitFile(unit, files: files) else { return nil }
-        let text = String(decoding: try files.read(path), as: UTF8.self)
-        return text.split(separator: "\n").contains { $0.trimmingCharacters(in: .whitespaces) == "[Install]" }
+        return UnitSpec.hasInstallSection(String(decoding: try files.read(path), as: UTF8.self))
     }
 
     /// Only for units whose file exists: `is-enabled` stops at the first missing one.
