@@ -17,6 +17,7 @@ struct ApplyCommand: ParsableCommand {
     @OptionGroup var manifests: ManifestOptions
     @OptionGroup var hostOptions: HostOptions
     @OptionGroup var output: PlanOutputOptions
+    @OptionGroup var scopeOptions: ScopeOptions
 
     @Flag(name: .long, help: "Apply without asking.")
     var autoApprove = false
@@ -45,6 +46,9 @@ struct ApplyCommand: ParsableCommand {
         if (allowedSigners != nil || signature != nil) && savedPlanPath == nil {
             throw ValidationError("--allowed-signers and --signature check a saved plan: pass one PLAN.json")
         }
+        if savedPlanPath != nil && (!scopeOptions.targets.isEmpty || scopeOptions.keepUndeclared) {
+            throw ValidationError("a saved plan keeps the --target and --keep-undeclared it was made with: plan again to change them")
+        }
         if signature != nil && allowedSigners == nil {
             throw ValidationError("--signature needs --allowed-signers to check it against")
         }
@@ -66,6 +70,7 @@ struct ApplyCommand: ParsableCommand {
         }
         defer { withExtendedLifetime(lock) {} }
         let interruption = try orFail(session) { try Self.waitForChildren(of: try Interruption.find(state), state: state, until: deadline) }
+        if let interruption { try? ApplyHistory.markInterrupted(interruption, state) }
         let executor = Executor(
             files: session.files, commands: session.commands, state: state, logger: session.logger,
             backupPolicy: BackupPolicy(keep: backupsKeep, maxAgeDays: backupsMaxAge))
@@ -86,7 +91,10 @@ struct ApplyCommand: ParsableCommand {
             try ApplyDocument(plan: plan, report: report, result: result, reason: reason, startedAt: started, applyID: applyID).write()
         }
         if !output.json { try output.write(plan) }
-        guard plan.hasChanges else { return try document(nil, .noChanges) }
+        guard plan.hasChanges else {
+            try orFail(session) { try executor.recordUnchanged(plan, applyID: applyID) }
+            return try document(nil, .noChanges)
+        }
         do {
             try refuseUnallowedDataLoss(plan)
             try confirm(plan)
@@ -95,7 +103,8 @@ struct ApplyCommand: ParsableCommand {
                 ? "not confirmed" : "data loss not allowed (--allow-data-loss)")
             throw error
         }
-        let report = try orFail(session) { try executor.apply(plan, applyID: applyID, onEvent: Self.progress) }
+        let origin = ApplyOrigin.current(manifests: savedPlanPath == nil ? manifests.paths : nil, savedPlan: savedPlanPath)
+        let report = try orFail(session) { try executor.apply(plan, applyID: applyID, origin: origin, onEvent: Self.progress) }
         (report.succeeded && !output.json ? Terminal.write : Terminal.writeError)(ApplyReportRenderer.render(report))
         try document(report, report.succeeded ? .complete : .failed)
         guard report.succeeded else { throw CLIExit.failure }
@@ -141,13 +150,14 @@ struct ApplyCommand: ParsableCommand {
             }
             let saved = try Plan.load(from: data, path: path)
             return try SavedPlanCheck(registry: session.registry).derive(
-                saved, host: session.host, identity: try hostOptions.identity(files: session.files), path: path)
+                saved, host: session.host, identity: try hostOptions.identity(files: session.files),
+                inventory: try Inventory.load(hostOptions.stateDirectory), path: path)
         }
         let identity = try session.identity()
         let loaded = try session.loadManifests(manifests.paths, hosts: [identity])
         return try session.planner.plan(
             loaded.resources, from: .live(session.host), root: hostOptions.hostRoot, hostName: identity.name,
-            labels: identity.labels)
+            labels: identity.labels, inventory: try Inventory.load(hostOptions.stateDirectory), scope: scopeOptions.scope)
     }
 
     /// Approval alone is not enough for a step that can lose data: it takes its own flag.

@@ -6,7 +6,11 @@ struct FactsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "facts",
         abstract: "Probe the host for the manifests' resources and print the facts as JSON.",
-        discussion: "Stable JSON (sorted keys, versioned): commit it or keep it as a CI artifact, then `plan --facts FILE` anywhere."
+        discussion: """
+            Stable JSON (sorted keys, versioned): commit it or keep it as a CI artifact, then `plan --facts FILE` \
+            anywhere. The facts carry the host's inventory (what reconcile last applied), and the facts of \
+            inventory resources no longer declared, so plans from them remove those and name drift.
+            """
     )
 
     @OptionGroup var manifests: ManifestOptions
@@ -21,7 +25,8 @@ struct FactsCommand: ParsableCommand {
         let loaded = try session.loadManifests(manifests.paths, hosts: [identity])
         let data: Data
         do {
-            let facts = try session.planner.facts(loaded.resources, host: session.host, identity: identity)
+            let facts = try session.planner.facts(
+                loaded.resources, host: session.host, identity: identity, inventory: try Inventory.load(hostOptions.stateDirectory))
             data = try CanonicalJSON.encode(facts, pretty: true) + Data("\n".utf8)
         } catch {
             throw session.fail(error)

@@ -10,6 +10,7 @@ struct FleetPlan {
     let out: String?
     let signKey: String?
     let output: PlanOutputOptions
+    let keepUndeclared: Bool
 
     func run() throws {
         let (entries, unreadable) = try orFail(session) { try FactsFiles.loadEach([facts]) }
@@ -30,7 +31,7 @@ struct FleetPlan {
             do {
                 let plan = try session.planner.plan(
                     resources, from: .file(document, path: entry.path), root: HostRoot(document.root), hostName: document.host,
-                    labels: document.labels)
+                    labels: document.labels, inventory: document.inventory ?? .empty, scope: PlanScope(keepUndeclared: keepUndeclared))
                 let saved = try out.map { folder in
                     let path = "\(folder)/\(Self.fileName(document.host)).json"
                     try session.save(try plan.jsonData(), to: path, signKey: signKey)

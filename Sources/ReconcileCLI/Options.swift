@@ -72,3 +72,16 @@ public struct ManifestOptions: ParsableArguments {
         }
     }
 }
+
+/// Which resources a plan or apply covers, and what becomes of those no longer declared.
+struct ScopeOptions: ParsableArguments {
+    @Option(name: .customLong("target"), help: ArgumentHelp(
+        "Limit the run to this resource and what it depends on (repeatable; Kind/name, globs allowed: 'File/*').",
+        valueName: "ADDRESS"))
+    var targets: [String] = []
+
+    @Flag(name: .long, help: "Report resources that are in the inventory but no longer declared, without removing them.")
+    var keepUndeclared = false
+
+    var scope: PlanScope { PlanScope(targets: targets, keepUndeclared: keepUndeclared) }
+}

@@ -39,6 +39,16 @@ struct PlanCommand: ParsableCommand {
     @OptionGroup var hostOptions: HostOptions
     @OptionGroup var output: PlanOutputOptions
 
+    @OptionGroup var scopeOptions: ScopeOptions
+
+    @Flag(name: .long, help: "Like --detailed-exitcode, but exit 3 when some change is drift (the host changed outside reconcile).")
+    var driftExitcode = false
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Write node_exporter textfile-collector metrics of this plan here, atomically (also when planning fails).",
+        valueName: "FILE"))
+    var metricsFile: String?
+
     @Option(name: .long, help: ArgumentHelp("Plan against this facts file (or every one in this folder) instead of probing.", valueName: "PATH"))
     var facts: String?
 
@@ -57,16 +67,28 @@ struct PlanCommand: ParsableCommand {
         if let facts, FactsFiles.isDirectory(facts), hostOptions.host != nil || !hostOptions.labels.isEmpty {
             throw ValidationError("--host and --label name one host; with --facts FOLDER each host's facts do")
         }
+        if let facts, FactsFiles.isDirectory(facts), !scopeOptions.targets.isEmpty || metricsFile != nil {
+            throw ValidationError("--target and --metrics-file are for one host's plan, not --facts FOLDER")
+        }
     }
 
     func run() throws {
         let session = Session(options: hostOptions)
         if let facts, FactsFiles.isDirectory(facts) {
-            try FleetPlan(session: session, manifests: manifests.paths, facts: facts, out: out, signKey: signKey, output: output).run()
+            try FleetPlan(
+                session: session, manifests: manifests.paths, facts: facts, out: out, signKey: signKey, output: output,
+                keepUndeclared: scopeOptions.keepUndeclared).run()
             return
         }
         var stopwatch = Stopwatch()
-        let plan = try makePlan(session)
+        let plan: Plan
+        do {
+            plan = try makePlan(session)
+        } catch {
+            try writeMetrics(session, plan: nil, failure: "\(error)", seconds: stopwatch.elapsed)
+            throw error
+        }
+        try writeMetrics(session, plan: plan, failure: nil, seconds: stopwatch.elapsed)
         if facts == nil {
             // What an interrupted apply left on this host: told, not touched (apply repairs it).
             // A state folder this user may not read (plan needs no root) only loses the note.
@@ -81,17 +103,31 @@ struct PlanCommand: ParsableCommand {
         stopwatch = Stopwatch()
         try show(plan, session: session)
         session.logger.debug("shown", metadata: ["ms": "\(stopwatch.milliseconds)"])
-        if output.detailedExitcode && plan.hasChanges { throw CLIExit.changes }
+        if driftExitcode && !plan.drifted.isEmpty { throw CLIExit.drift }
+        if (output.detailedExitcode || driftExitcode) && plan.hasChanges { throw CLIExit.changes }
+    }
+
+    /// Live plans also tell the last apply, from this host's history.
+    private func writeMetrics(_ session: Session, plan: Plan?, failure: String?, seconds: Double) throws {
+        guard let metricsFile else { return }
+        let lastApply = facts == nil ? (try? ApplyHistory.list(hostOptions.stateDirectory, limit: 1))?.first : nil
+        let metrics = PlanMetrics(
+            host: plan?.host ?? hostOptions.hostName, plan: plan, failure: failure, duration: seconds, lastApply: lastApply)
+        try orFail(session) {
+            let path = metricsFile.hasPrefix("/") ? metricsFile : FileManager.default.currentDirectoryPath + "/" + metricsFile
+            try LocalFileSystem().writeAtomically(path, content: Data(metrics.render().utf8), mode: 0o644, uid: nil, gid: nil)
+        }
     }
 
     private func makePlan(_ session: Session) throws -> Plan {
         guard let facts else {
             let identity = try session.identity()
             let loaded = try session.loadManifests(manifests.paths, hosts: [identity])
+            let inventory = try session.inventory()
             return try orFail(session) {
                 try session.planner.plan(
                     loaded.resources, from: .live(session.host), root: hostOptions.hostRoot, hostName: identity.name,
-                    labels: identity.labels)
+                    labels: identity.labels, inventory: inventory, scope: scopeOptions.scope)
             }
         }
         let (document, identity) = try orFail(session) {
@@ -102,7 +138,7 @@ struct PlanCommand: ParsableCommand {
         return try orFail(session) {
             try session.planner.plan(
                 loaded.resources, from: .file(document, path: facts), root: HostRoot(document.root), hostName: identity.name,
-                labels: identity.labels)
+                labels: identity.labels, inventory: document.inventory ?? .empty, scope: scopeOptions.scope)
         }
     }
 

@@ -24,6 +24,11 @@ struct Session {
     var host: HostContext { HostContext(files: files, commands: commands, logger: logger) }
     var planner: Planner { Planner(registry: registry, version: ReconcileVersion.current) }
 
+    /// What reconcile last applied on this host; damaged is an error, never an empty inventory.
+    func inventory() throws -> Inventory {
+        try orFail(self) { try Inventory.load(options.stateDirectory) }
+    }
+
     /// This host's identity; a broken labels file is an error like any other.
     func identity() throws -> HostIdentity {
         do {
@@ -111,10 +116,12 @@ func orFail<T>(_ session: Session, _ body: () throws -> T) throws -> T {
     }
 }
 
-/// Exit statuses the CLI promises: 0 ok / no changes, 1 error, 2 changes (with --detailed-exitcode).
+/// Exit statuses the CLI promises: 0 ok / no changes, 1 error, 2 changes (with --detailed-exitcode),
+/// 3 changes some of which are drift (with --drift-exitcode).
 enum CLIExit {
     static let failure = ExitCodeError(1)
     static let changes = ExitCodeError(2)
+    static let drift = ExitCodeError(3)
 }
 
 /// Carries an exit status through ArgumentParser without printing anything more.

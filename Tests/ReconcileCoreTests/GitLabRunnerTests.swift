@@ -360,5 +360,6 @@ import Testing
 
 /// A spec for hand-built changes.
 struct GitLabRunnerSpecStub: ResourceSpec {
+    var hostIdentity: String { "stub" }
     func problems(name: String, state: ResourceState) -> [String] { [] }
 }

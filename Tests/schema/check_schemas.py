@@ -372,6 +372,33 @@ with tempfile.TemporaryDirectory() as stage:
     failed = outcomes["failed"].get("report", {})
     check("apply --json (failed): names the failing step and what it did not reach",
           failed.get("failure", {}).get("address") == "Filesystem/b" and failed.get("notAttempted") == ["File/c"], failed)
+    # The inventory those applies left, the facts that carry it, and the history of the applies.
+    root = os.path.join(stage, "root")
+    with open(os.path.join(root, "var/lib/reconcile/inventory.json")) as handle:
+        inventory = json.load(handle)
+    errors = schema_errors("inventory.schema.json", inventory)
+    check("STATE/inventory.json matches inventory.schema.json", not errors and inventory.get("resources"), errors or inventory)
+    with open(manifest, "w") as handle:
+        handle.write("kind: File\nname: other\npath: /etc/other\ncontent: y\n")
+    result = run("facts", "--root", root, manifest)
+    facts = json.loads(result.stdout) if result.returncode == 0 else {}
+    errors = schema_errors("facts.schema.json", facts)
+    check("facts with an inventory match facts.schema.json, with facts of what is no longer declared",
+          result.returncode == 0 and not errors and facts.get("inventory") == inventory
+          and set(inventory["resources"]) <= set(facts.get("resources", {})), errors or result.stderr)
+    result = run("history", "--json", "--root", root)
+    listing = json.loads(result.stdout) if result.returncode == 0 else {}
+    errors = schema_errors("history.schema.json", listing)
+    results_seen = [apply.get("result") for apply in listing.get("applies", [])]
+    check("history --json matches history.schema.json, newest first", not errors and results_seen[:2] == ["failed", "complete"],
+          errors or results_seen or result.stderr)
+    newest = (listing.get("applies") or [{}])[0].get("id", "none")
+    result = run("history", "--json", "--root", root, newest)
+    detail = json.loads(result.stdout) if result.returncode == 0 else {}
+    errors = schema_errors("history.schema.json", detail)
+    events = [entry.get("event") for entry in detail.get("journal", [])]
+    check("history ID --json matches history.schema.json with the apply's journal lines",
+          not errors and "step-failed" in events and "apply-failed" in events, errors or events or result.stderr)
 
 print(f"{results['passed']} passed, {results['failed']} failed")
 sys.exit(1 if results["failed"] else 0)

@@ -45,17 +45,36 @@ public struct Executor: Sendable {
     var root: HostRoot { files.root }
 
     /// Call with the apply lock held. `STATE/apply-running.json` stays behind only if this is killed.
-    public func apply(_ plan: Plan, applyID: String, now: Date = Date(), onEvent: (ApplyEvent) -> Void = { _ in }) throws -> ApplyReport {
-        try tagged(applyID).run(plan, applyID: applyID, now: now, onEvent: onEvent)
+    /// The inventory and `STATE/history` record what it did.
+    public func apply(
+        _ plan: Plan, applyID: String, now: Date = Date(), origin: ApplyOrigin? = nil, onEvent: (ApplyEvent) -> Void = { _ in }
+    ) throws -> ApplyReport {
+        try tagged(applyID).run(
+            plan, applyID: applyID, now: now,
+            origin: origin ?? ApplyOrigin(manifests: nil, savedPlan: nil, git: nil, user: Accounts.userName(getuid())), onEvent: onEvent)
     }
 
-    private func run(_ plan: Plan, applyID: String, now: Date, onEvent: (ApplyEvent) -> Void) throws -> ApplyReport {
+    /// A plan without changes still records its resources as applied (the first apply on a host
+    /// that already matches adopts them; removals found gone leave the inventory).
+    public func recordUnchanged(_ plan: Plan, applyID: String, now: Date = Date()) throws {
+        let before = try Inventory.load(state)
+        let after = try before.recording(plan, report: nil, before: before, applyID: applyID, at: ISO8601DateFormatter().string(from: now))
+        if after != before { try after.save(state) }
+    }
+
+    private func run(_ plan: Plan, applyID: String, now: Date, origin: ApplyOrigin, onEvent: (ApplyEvent) -> Void) throws -> ApplyReport {
         let journal = try Journal(state, applyID: applyID)
         var queue = try TriggerQueue.load(state)
         var report = ApplyReport(applyID: applyID)
         let pending = plan.changes.filter(\.hasChanges)
         let steps = pending.reduce(0) { $0 + $1.steps.count }
+        let startedAt = ISO8601DateFormatter().string(from: now)
+        let before = try Inventory.load(state)
+        let registered = try before.registering(plan, applyID: applyID, at: startedAt)
+        var record = ApplyRecord(id: applyID, plan: plan, startedAt: now, steps: steps, origin: origin, journalOffset: journal.offset)
+        try ApplyHistory.save(record, state)
         try RunningApply(apply: applyID, startedAt: now, steps: steps, journalOffset: journal.offset).save(state)
+        try registered.save(state)
         journal.record("apply-started", detail: "\(plan.summary.changed) changes, \(steps) steps")
         for (index, change) in pending.enumerated() {
             onEvent(.changeStarted(change))
@@ -74,7 +93,18 @@ public struct Executor: Sendable {
         report.backupsPruned = pruned.removed
         report.backupsNotPruned = pruned.failed
         if !pruned.removed.isEmpty { journal.record("backups-pruned", detail: pruned.removed.joined(separator: " ")) }
+        do {
+            try registered.recording(plan, report: report, before: before, applyID: applyID, at: ISO8601DateFormatter().string(from: Date()))
+                .save(state)
+        } catch {
+            // The host changed as reported; what failed is remembering it, which the next plan needs.
+            report.triggerFailures.append(.init(address: nil, step: "record the inventory \(Inventory.path(state))", message: "\(error)"))
+        }
         journal.record(report.succeeded ? "apply-succeeded" : "apply-failed")
+        record.finish(report, at: Date())
+        record.stepsDone = Journal.entries(state, apply: applyID, from: record.journalOffset).filter { $0.event == "step-done" }.count
+        try? ApplyHistory.save(record, state)
+        ApplyHistory.prune(state)
         try? RunningApply.remove(state)
         return report
     }

@@ -14,10 +14,13 @@ public struct FactsDocument: Codable, Sendable, Equatable {
     public var labels: [String: String]
     /// Observed facts by resource address (`File/motd`), in each provider's own shape.
     public var resources: [String: JSONValue]
+    /// What reconcile last applied on the host (`STATE/inventory.json`), so plans from these facts
+    /// remove what is no longer declared and tell drift too; nil when nothing was applied yet.
+    public var inventory: Inventory?
 
     public init(
         host: String, root: String, probedAt: Date, labels: [String: String] = [:], resources: [String: JSONValue],
-        reconcileVersion: String? = ReconcileVersion.current
+        reconcileVersion: String? = ReconcileVersion.current, inventory: Inventory? = nil
     ) {
         self.formatVersion = Self.currentFormatVersion
         self.reconcileVersion = reconcileVersion
@@ -26,9 +29,10 @@ public struct FactsDocument: Codable, Sendable, Equatable {
         self.root = root
         self.probedAt = ISO8601DateFormatter().string(from: probedAt)
         self.resources = resources
+        self.inventory = inventory
     }
 
-    private enum CodingKeys: String, CodingKey { case formatVersion, reconcileVersion, host, root, probedAt, labels, resources }
+    private enum CodingKeys: String, CodingKey { case formatVersion, reconcileVersion, host, root, probedAt, labels, resources, inventory }
 
     /// Facts written before labels (or the version) were recorded have none.
     public init(from decoder: Decoder) throws {
@@ -40,6 +44,7 @@ public struct FactsDocument: Codable, Sendable, Equatable {
         probedAt = try container.decode(String.self, forKey: .probedAt)
         labels = try container.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
         resources = try container.decode([String: JSONValue].self, forKey: .resources)
+        inventory = try container.decodeIfPresent(Inventory.self, forKey: .inventory)
     }
 
     public var identity: HostIdentity { HostIdentity(name: host, labels: labels) }

@@ -45,6 +45,20 @@ public enum Trigger: Codable, Sendable, Hashable {
     }
 }
 
+/// Why a resource changes, told by the inventory of what reconcile last applied.
+public enum ChangeCause: String, Codable, Sendable, CaseIterable {
+    /// Not in the inventory: reconcile has not applied it on this host before.
+    case new
+    /// Its declaration differs from the one last applied.
+    case manifest
+    /// Declared as last applied, yet the host differs: changed outside reconcile.
+    case drift
+    /// The apply that last changed it did not finish (failed or was interrupted).
+    case incomplete
+    /// In the inventory, in no manifest for this host: removed through its kind's absent path.
+    case undeclared
+}
+
 /// A provider's answer for one resource: pure data.
 public struct ResourcePlan: Sendable, Equatable {
     public var action: Action
@@ -90,6 +104,12 @@ public struct Change: Codable, Sendable, Equatable {
     public var state: ResourceState
     /// `file:line:column` of the declaration.
     public var source: String?
+    /// Why it changes (nil for no-ops): drift, a manifest change, a new or no longer declared resource.
+    public var cause: ChangeCause?
+    /// The apply that last applied it, from the inventory.
+    public var lastApply: LastApply?
+    /// The inventory knew it by this address (same kind and host identity): a rename, not a removal.
+    public var renamedFrom: ResourceAddress?
 
     public init(
         address: ResourceAddress, plan: ResourcePlan, dependsOn: [ResourceAddress], fingerprint: String,
@@ -121,6 +141,12 @@ public struct DesiredState: Codable, Sendable, Equatable {
     }
 
     private let storage: Storage
+
+    /// The typed spec, when this was made from one rather than read back from JSON.
+    var spec: (any ResourceSpec)? {
+        if case .spec(let spec) = storage { return spec }
+        return nil
+    }
 
     public init(_ spec: any ResourceSpec) {
         storage = .spec(spec)

@@ -63,12 +63,19 @@ public struct Plan: Codable, Sendable, Equatable {
     public var root: String
     public var source: Source
     public var summary: Summary
-    /// Every declared resource in execution order, no-ops included.
+    /// Every declared resource in execution order, no-ops included, after the removals of those
+    /// no longer declared.
     public var changes: [Change]
+    /// `--target` patterns the plan was limited to; nil: every resource.
+    public var targets: [String]?
+    /// Resources `--target` left out (neither targeted nor a dependency of a target).
+    public var leftOut: [ResourceAddress]?
+    /// No longer declared, kept on the host by `--keep-undeclared` (still in the inventory).
+    public var undeclaredKept: [ResourceAddress]?
 
     public init(
         reconcileVersion: String, createdAt: Date, host: String, labels: [String: String] = [:], root: String, source: Source,
-        changes: [Change]
+        changes: [Change], targets: [String]? = nil, leftOut: [ResourceAddress]? = nil, undeclaredKept: [ResourceAddress]? = nil
     ) {
         self.formatVersion = Self.currentFormatVersion
         self.reconcileVersion = reconcileVersion
@@ -79,7 +86,13 @@ public struct Plan: Codable, Sendable, Equatable {
         self.source = source
         self.summary = Summary(changes: changes)
         self.changes = changes
+        self.targets = targets
+        self.leftOut = leftOut
+        self.undeclaredKept = undeclaredKept
     }
+
+    /// Changes made because the host moved away from what reconcile applied, not the manifests.
+    public var drifted: [Change] { changes.filter { $0.hasChanges && $0.cause == .drift } }
 
     public var hasChanges: Bool { summary.changed > 0 }
     public var maximumRisk: Risk? { changes.filter(\.hasChanges).map(\.risk).max() }

@@ -18,6 +18,7 @@ public struct PlanRenderer: Sendable {
             lines.append(contentsOf: render(change))
         }
         if plan.hasChanges { lines.append("") }
+        lines.append(contentsOf: inventoryNotes(plan))
         lines.append(summary(plan))
         return lines.joined(separator: "\n") + "\n"
     }
@@ -26,6 +27,11 @@ public struct PlanRenderer: Sendable {
         let style = Self.style(for: change.action)
         let symbol = change.action.symbol.padding(toLength: 3, withPad: " ", startingAt: 0)
         var header = paint("\(symbol) \(TerminalText.escaped(change.address.description))", style) + "  " + change.action.rawValue
+        switch change.cause {
+        case .undeclared?: header += " (no longer declared)"
+        case .drift?: header += " (changed outside reconcile)"
+        default: break
+        }
         if change.hasChanges {
             header += "  " + paint("[\(change.risk.rawValue)]", Self.style(for: change.risk))
         }
@@ -48,6 +54,31 @@ public struct PlanRenderer: Sendable {
         return lines
     }
 
+    /// Renames, resources kept by --keep-undeclared, and what --target left out.
+    func inventoryNotes(_ plan: Plan) -> [String] {
+        var lines: [String] = []
+        for change in plan.changes {
+            guard let old = change.renamedFrom else { continue }
+            lines.append("Renamed: \(TerminalText.escaped(old.description)) → \(TerminalText.escaped(change.address.description)) "
+                + "(the same resource on the host: the inventory follows, nothing is removed)")
+        }
+        if let kept = plan.undeclaredKept, !kept.isEmpty {
+            lines.append(paint("Kept (--keep-undeclared): \(kept.count == 1 ? "1 resource no longer declared stays" : "\(kept.count) resources no longer declared stay") "
+                + "on the host and in the inventory: \(Self.list(kept))", .yellow))
+        }
+        if let targets = plan.targets, let leftOut = plan.leftOut {
+            lines.append("Targets: \(targets.map(TerminalText.escaped).joined(separator: ", ")); left out: "
+                + (leftOut.isEmpty ? "nothing" : "\(leftOut.count) resource\(leftOut.count == 1 ? "" : "s") (\(Self.list(leftOut)))"))
+        }
+        return lines
+    }
+
+    /// At most 10 addresses, then how many more.
+    static func list(_ addresses: [ResourceAddress]) -> String {
+        let shown = addresses.prefix(10).map { TerminalText.escaped($0.description) }.joined(separator: ", ")
+        return addresses.count > 10 ? shown + " and \(addresses.count - 10) more" : shown
+    }
+
     func summary(_ plan: Plan) -> String {
         let summary = plan.summary
         guard plan.hasChanges else {
@@ -56,6 +87,11 @@ public struct PlanRenderer: Sendable {
         }
         var text = "Plan: \(summary.create) to create, \(summary.update) to update, \(summary.replace) to replace, "
             + "\(summary.delete) to delete, \(summary.noop) unchanged."
+        let undeclared = plan.changes.filter { $0.hasChanges && $0.cause == .undeclared }.count
+        let drifted = plan.drifted.count
+        if undeclared + drifted > 0 {
+            text += "\nOf these: \(drifted) changed outside reconcile (drift), \(undeclared) no longer declared."
+        }
         let risks = Risk.allCases.compactMap { risk in summary.risk[risk.rawValue].map { "\($0) \(risk.rawValue)" } }
         text += "\nRisk: " + risks.joined(separator: ", ") + "."
         if summary.risk[Risk.dataLoss.rawValue] != nil {

@@ -49,23 +49,34 @@ public struct Planner: Sendable {
         return observations
     }
 
+    /// The facts of every declared resource and of every inventory entry no longer declared, so
+    /// plans from them see the removals too; the inventory goes with them.
     public func facts(
-        _ resources: [Resource], host: HostContext, identity: HostIdentity, now: Date = Date()
+        _ resources: [Resource], host: HostContext, identity: HostIdentity, inventory: Inventory = .empty, now: Date = Date()
     ) throws -> FactsDocument {
-        let observations = try observe(resources, from: .live(host))
+        let view = try InventoryView(inventory: inventory, declared: resources, registry: registry)
+        let observations = try observe(view.removals + resources, from: .live(host))
         return FactsDocument(
             host: identity.name, root: host.root.path, probedAt: now, labels: identity.labels,
             resources: Dictionary(uniqueKeysWithValues: try observations.map { ($0.key.description, try $0.value.json()) }),
-            reconcileVersion: version)
+            reconcileVersion: version, inventory: inventory.isEmpty ? nil : inventory)
     }
 
+    /// `inventory`: what reconcile last applied on the host; those of its resources no longer
+    /// declared are removed first (unless `scope` keeps them), and each change says why it happens.
     public func plan(
         _ resources: [Resource], from source: FactsSource, root: HostRoot, hostName: String, labels: [String: String] = [:],
-        now: Date = Date()
+        inventory: Inventory = .empty, scope: PlanScope = .all, now: Date = Date()
     ) throws -> Plan {
-        let resources = AccountDependencies.add(resources)
+        let declaredAll = AccountDependencies.add(resources)
+        let view = try InventoryView(inventory: inventory, declared: declaredAll, registry: registry)
+        var (declared, removals, leftOut) = try scope.select(declared: declaredAll, removals: view.removals)
+        let kept = scope.keepUndeclared ? removals.map(\.address) : nil
+        if scope.keepUndeclared { removals = [] }
+        let undeclared = Set(removals.map(\.address))
+        let resources = removals + declared
         let observations = try observe(resources, from: source)
-        let ordered = ExecutionOrder.sort(resources)
+        let ordered = removals + ExecutionOrder.sort(declared)
         // Only needed to tell a resource which accounts its dependencies create.
         let byAddress = resources.contains(where: { $0.spec is any ProvidesAccounts })
             ? Dictionary(resources.map { ($0.address, $0) }, uniquingKeysWith: { first, _ in first }) : [:]
@@ -97,10 +108,12 @@ public struct Planner: Sendable {
                 changing.insert(resource.address)
             }
             planned.append(resourcePlan)
-            changes.append(Change(
+            var change = Change(
                 address: resource.address, plan: resourcePlan, dependsOn: resource.dependencies,
                 fingerprint: observation.fingerprint, desired: DesiredState(resource.spec),
-                state: resource.meta.state, source: resource.meta.mark?.description))
+                state: resource.meta.state, source: resource.meta.mark?.description)
+            try view.annotate(&change, spec: resource.spec, undeclared: undeclared.contains(resource.address))
+            changes.append(change)
         }
         if !problems.isEmpty {
             throw DiagnosticsError(problems)
@@ -109,7 +122,9 @@ public struct Planner: Sendable {
         StepBatches.merge(&changes)
         return Plan(
             reconcileVersion: version, createdAt: now, host: hostName, labels: labels, root: root.path,
-            source: { if case .file = source { return .facts } else { return .live } }(), changes: changes)
+            source: { if case .file = source { return .facts } else { return .live } }(), changes: changes,
+            targets: scope.targets.isEmpty ? nil : scope.targets, leftOut: scope.targets.isEmpty ? nil : leftOut,
+            undeclaredKept: kept)
     }
 
     /// What a provider refused to plan, for the diagnostics (its other errors stop the plan).

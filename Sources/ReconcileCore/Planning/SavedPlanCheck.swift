@@ -12,10 +12,14 @@ public struct SavedPlanCheck: Sendable {
     }
 
     /// The plan to apply: derived here, equal to `saved`, or an error naming the first difference.
-    public func derive(_ saved: Plan, host: HostContext, identity: HostIdentity, path: String) throws -> Plan {
+    /// `inventory`: the host's own now, so removals of what is no longer declared are derived
+    /// from it, never taken from the file.
+    public func derive(_ saved: Plan, host: HostContext, identity: HostIdentity, inventory: Inventory = .empty, path: String) throws -> Plan {
         try checkTarget(saved, host: host, identity: identity)
-        let resources = try resources(of: saved, path: path)
-        let observed = try Planner(registry: registry, version: saved.reconcileVersion).observe(resources, from: .live(host))
+        let all = try resources(of: saved, path: path)
+        let undeclared = Set(saved.changes.filter { $0.cause == .undeclared }.map(\.address))
+        let resources = all.filter { !undeclared.contains($0.address) }
+        let observed = try Planner(registry: registry, version: saved.reconcileVersion).observe(all, from: .live(host))
         let moved = saved.changes.compactMap { change -> String? in
             guard let now = observed[change.address]?.fingerprint, now != change.fingerprint else { return nil }
             return "\(change.address) changed since the plan was made"
@@ -26,7 +30,8 @@ public struct SavedPlanCheck: Sendable {
         var derived: Plan
         do {
             derived = try Planner(registry: registry, version: saved.reconcileVersion).plan(
-                resources, from: .live(host), root: host.root, hostName: saved.host, labels: saved.labels ?? [:])
+                resources, from: .live(host), root: host.root, hostName: saved.host, labels: saved.labels ?? [:],
+                inventory: inventory, scope: PlanScope(targets: saved.targets ?? [], keepUndeclared: saved.undeclaredKept != nil))
         } catch let error as DiagnosticsError {
             throw ReconcileError.invalidPlanFile(
                 path: path, reason: "its desired state does not plan: "
@@ -36,6 +41,8 @@ public struct SavedPlanCheck: Sendable {
         derived.createdAt = saved.createdAt
         derived.source = saved.source
         derived.labels = saved.labels
+        // The declared resources --target left out are not in the file to derive them from.
+        derived.leftOut = saved.leftOut
         for index in derived.changes.indices where index < saved.changes.count {
             derived.changes[index].source = saved.changes[index].source
         }

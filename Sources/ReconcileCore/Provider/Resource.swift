@@ -90,6 +90,9 @@ public protocol ResourceSpec: Codable, Sendable, Equatable {
     var implicitDependencies: [ResourceAddress] { get }
     /// Where each implicit dependency is written (`restartOn[0]`), for error locations.
     var implicitDependencyKeyPaths: [String] { get }
+    /// What the resource is on the host (`file /etc/motd`, `unit tor.service`): the inventory
+    /// tells a renamed resource (same identity, new address) from a removal and a creation.
+    var hostIdentity: String { get }
     /// What the manifest decoder would have refused in this spec, as `key: problem`: a spec read
     /// back from a saved plan was not decoded from a manifest, so it is checked again here.
     func problems(name: String, state: ResourceState) -> [String]

@@ -9,10 +9,12 @@ public struct Stopwatch: Sendable {
     /// Whole seconds since creation, for progress lines.
     public var seconds: Int64 { (ContinuousClock.now - started).components.seconds }
 
-    /// Milliseconds since creation, one decimal.
-    public var milliseconds: String {
+    /// Seconds since creation, with their fraction.
+    public var elapsed: Double {
         let elapsed = ContinuousClock.now - started
-        let value = Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) / 1e15
-        return String(format: "%.1f", value)
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
+
+    /// Milliseconds since creation, one decimal.
+    public var milliseconds: String { String(format: "%.1f", elapsed * 1e3) }
 }

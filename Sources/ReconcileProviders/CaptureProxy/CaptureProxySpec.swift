@@ -137,3 +137,7 @@ extension CaptureProxySpec {
         return problems.items
     }
 }
+
+extension CaptureProxySpec {
+    public var hostIdentity: String { "capture proxy \(name)" }
+}

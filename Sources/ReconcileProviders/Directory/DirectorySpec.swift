@@ -37,3 +37,7 @@ extension DirectorySpec {
         return problems.items
     }
 }
+
+extension DirectorySpec {
+    public var hostIdentity: String { "directory \(path)" }
+}

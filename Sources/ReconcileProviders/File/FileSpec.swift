@@ -167,3 +167,7 @@ extension FileSpec {
         return problems.items
     }
 }
+
+extension FileSpec {
+    public var hostIdentity: String { "file \(path)" }
+}

@@ -52,3 +52,7 @@ extension FilesystemSpec {
         return problems.items
     }
 }
+
+extension FilesystemSpec {
+    public var hostIdentity: String { "filesystem on \(device)" }
+}

@@ -228,3 +228,7 @@ extension GitLabRunnerSpec {
         return problems.items
     }
 }
+
+extension GitLabRunnerSpec {
+    public var hostIdentity: String { "runner \(name) in \(config)" }
+}

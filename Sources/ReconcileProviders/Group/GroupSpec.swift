@@ -29,3 +29,7 @@ extension GroupSpec {
         return problems.items
     }
 }
+
+extension GroupSpec {
+    public var hostIdentity: String { "group \(group)" }
+}

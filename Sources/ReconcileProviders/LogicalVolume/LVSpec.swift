@@ -142,3 +142,7 @@ extension LVSpec {
         return ""
     }
 }
+
+extension LVSpec {
+    public var hostIdentity: String { "logical volume \(vg)/\(lv)" }
+}

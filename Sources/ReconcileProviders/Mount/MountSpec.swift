@@ -91,3 +91,7 @@ enum MountUnit {
         return lines.joined(separator: "\n")
     }
 }
+
+extension MountSpec {
+    public var hostIdentity: String { "mount on \(`where`)" }
+}

@@ -252,3 +252,7 @@ extension OnionRelaySpec {
         return problems.items
     }
 }
+
+extension OnionRelaySpec {
+    public var hostIdentity: String { "onion relay map \(map)" }
+}

@@ -76,3 +76,7 @@ extension PackageSpec {
     /// What apt-get is asked for.
     var aptArgument: String { version.map { "\(package)=\($0)" } ?? package }
 }
+
+extension PackageSpec {
+    public var hostIdentity: String { "package \(package)" }
+}

@@ -79,3 +79,7 @@ extension UnitSpec {
         return problems.items
     }
 }
+
+extension UnitSpec {
+    public var hostIdentity: String { "unit \(unit)" }
+}

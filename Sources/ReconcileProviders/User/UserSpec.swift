@@ -94,3 +94,7 @@ extension UserSpec {
         return problems.items
     }
 }
+
+extension UserSpec {
+    public var hostIdentity: String { "user \(user)" }
+}
