@@ -85,10 +85,10 @@ struct PlanCommand: ParsableCommand {
         do {
             plan = try makePlan(session)
         } catch {
-            try writeMetrics(session, plan: nil, failure: "\(error)", seconds: stopwatch.elapsed)
+            try writeMetrics(session, plan: nil, seconds: stopwatch.elapsed)
             throw error
         }
-        try writeMetrics(session, plan: plan, failure: nil, seconds: stopwatch.elapsed)
+        try writeMetrics(session, plan: plan, seconds: stopwatch.elapsed)
         if facts == nil {
             // What an interrupted apply left on this host: told, not touched (apply repairs it).
             // A state folder this user may not read (plan needs no root) only loses the note.
@@ -108,11 +108,11 @@ struct PlanCommand: ParsableCommand {
     }
 
     /// Live plans also tell the last apply, from this host's history.
-    private func writeMetrics(_ session: Session, plan: Plan?, failure: String?, seconds: Double) throws {
+    private func writeMetrics(_ session: Session, plan: Plan?, seconds: Double) throws {
         guard let metricsFile else { return }
         let lastApply = facts == nil ? (try? ApplyHistory.list(hostOptions.stateDirectory, limit: 1))?.first : nil
         let metrics = PlanMetrics(
-            host: plan?.host ?? hostOptions.hostName, plan: plan, failure: failure, duration: seconds, lastApply: lastApply)
+            host: plan?.host ?? hostOptions.hostName, plan: plan, duration: seconds, lastApply: lastApply)
         try orFail(session) {
             let path = metricsFile.hasPrefix("/") ? metricsFile : FileManager.default.currentDirectoryPath + "/" + metricsFile
             try LocalFileSystem().writeAtomically(path, content: Data(metrics.render().utf8), mode: 0o644, uid: nil, gid: nil)

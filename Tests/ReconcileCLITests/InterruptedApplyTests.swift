@@ -101,6 +101,14 @@ import Testing
             if interrupted {
                 #expect(rerun.stderr.contains("Recovered: the apply started at"), "round \(round): \(rerun.stderr)")
             }
+            if interrupted {
+                // The history tells the killed apply (marked by the re-run with how far it got) from the re-run.
+                let history = try reconcile(["history", "--json", "--limit", "2", "--root", stage.root])
+                let applies = (try JSONSerialization.jsonObject(with: Data(history.stdout.utf8)) as? [String: Any])?["applies"] as? [[String: Any]] ?? []
+                #expect(applies.map { $0["result"] as? String } == ["complete", "interrupted"], "round \(round): \(history.stdout)")
+                #expect((applies.last?["failure"] as? [String: Any])?["message"] as? String == applies.last.flatMap { apply in
+                    (apply["stepsDone"] as? Int).map { "interrupted after step \($0) of \(apply["steps"] as? Int ?? -1)" } }, "round \(round)")
+            }
             let leftovers = Self.tempFiles(under: stage.root)
             #expect(leftovers.isEmpty, "round \(round) (\(point)): \(leftovers)")
             let wrong = (0..<Self.count).filter { stage.read("/data/d\($0 % 20)/f\($0)") != "file \($0) round \(round)\n" }

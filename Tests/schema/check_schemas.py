@@ -380,20 +380,30 @@ with tempfile.TemporaryDirectory() as stage:
     check("STATE/inventory.json matches inventory.schema.json", not errors and inventory.get("resources"), errors or inventory)
     with open(manifest, "w") as handle:
         handle.write("kind: File\nname: other\npath: /etc/other\ncontent: y\n")
+    result = run("apply", "--auto-approve", "--root", root, manifest)
+    with open(manifest, "w") as handle:
+        handle.write("kind: File\nname: third\npath: /etc/third\ncontent: z\n")
     result = run("facts", "--root", root, manifest)
     facts = json.loads(result.stdout) if result.returncode == 0 else {}
     errors = schema_errors("facts.schema.json", facts)
     check("facts with an inventory match facts.schema.json, with facts of what is no longer declared",
-          result.returncode == 0 and not errors and facts.get("inventory") == inventory
-          and set(inventory["resources"]) <= set(facts.get("resources", {})), errors or result.stderr)
+          result.returncode == 0 and not errors and "File/other" in facts.get("inventory", {}).get("resources", {})
+          and {"File/other", "File/third"} <= set(facts.get("resources", {})), errors or result.stderr or facts)
+    facts_file = os.path.join(stage, "facts.json")
+    with open(facts_file, "w") as handle:
+        handle.write(result.stdout)
+    plan = run("plan", "--json", "--facts", facts_file, manifest)
+    document = json.loads(plan.stdout) if plan.returncode == 0 else {}
+    causes = {change["address"]: change.get("cause") for change in document.get("changes", [])}
+    check("a plan from those facts removes what is no longer declared", causes.get("File/other") == "undeclared", causes or plan.stderr)
     result = run("history", "--json", "--root", root)
     listing = json.loads(result.stdout) if result.returncode == 0 else {}
     errors = schema_errors("history.schema.json", listing)
     results_seen = [apply.get("result") for apply in listing.get("applies", [])]
-    check("history --json matches history.schema.json, newest first", not errors and results_seen[:2] == ["failed", "complete"],
+    check("history --json matches history.schema.json, newest first", not errors and results_seen[:3] == ["complete", "failed", "complete"],
           errors or results_seen or result.stderr)
-    newest = (listing.get("applies") or [{}])[0].get("id", "none")
-    result = run("history", "--json", "--root", root, newest)
+    failed_id = next((apply["id"] for apply in listing.get("applies", []) if apply.get("result") == "failed"), "none")
+    result = run("history", "--json", "--root", root, failed_id)
     detail = json.loads(result.stdout) if result.returncode == 0 else {}
     errors = schema_errors("history.schema.json", detail)
     events = [entry.get("event") for entry in detail.get("journal", [])]

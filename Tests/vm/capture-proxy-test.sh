@@ -124,7 +124,103 @@ else not_ok "port 9002 taken: the error names the port" "$(tail -5 "$LOG")"; fi
 rm "$M/other.yaml"
 systemctl stop port-blocker.service
 
-# --- 5: state: absent stops everything and leaves nothing behind -----------------------
+# --- 5: left out of the manifests, the chain is removed through its absent path ---------
+# The first apply recorded CaptureProxy/app in the inventory. Now no manifest declares it: its
+# file is moved away and a File takes the folder's place. --keep-undeclared only reports it;
+# a plain apply then removes it as `state: absent` would (section 6 declares that explicitly).
+INVENTORY=$STATE/inventory.json
+MARKER=/etc/reconcile-capture-test.marker
+# json_eval FILE PYTHON-EXPR: EXPR with `doc` (the parsed file), `change(address)` (a plan's
+# change of that address) and `managed(address)` (whether the inventory has it).
+json_eval() {
+  python3 - "$1" "$2" "$INVENTORY" <<'PY' 2>&1 || true
+import json, sys
+with open(sys.argv[1]) as f:
+    doc = json.load(f)
+def change(address):
+    found = [c for c in doc.get("changes", []) if c.get("address") == address]
+    return found[0] if len(found) == 1 else {"action": f"{len(found)} changes of {address}", "cause": None}
+def managed(address):
+    with open(sys.argv[3]) as f:
+        return address in json.load(f)["resources"]
+print(eval(sys.argv[2]))
+PY
+}
+# json_out NAME CMD...: CMD's stdout (a JSON document) into LOG with .json for .log, its stderr
+# and exit status into LOG; sets RC, LOG and OUT.
+json_out() {
+  local name=$1; shift
+  N=$((N + 1)); LOG=$(printf '%s/%02d-%s.log' "$LOGS" "$N" "$name"); OUT=${LOG%.log}.json
+  echo "\$ $* >$OUT" >"$LOG"
+  RC=0; "$@" >"$OUT" 2>>"$LOG" || RC=$?
+  echo "[exit $RC]" >>"$LOG"
+}
+check_eq "undeclared: the inventory has CaptureProxy/app (from the first apply)" True "$(json_eval "$INVENTORY" "managed('CaptureProxy/app')")"
+mv "$M/app.yaml" "$TMP/app.yaml.declared"
+cat >"$M/marker.yaml" <<EOF
+kind: File
+name: marker
+path: $MARKER
+content: "CaptureProxy/app is no longer declared\n"
+EOF
+json_out plan-json "$BIN" plan "$M" --json --state-dir "$STATE"
+check_eq "undeclared: plan --json exits 0" 0 "$RC" "$LOG"
+check_eq "undeclared: plan --json deletes CaptureProxy/app, cause undeclared" "delete undeclared" \
+  "$(json_eval "$OUT" "change('CaptureProxy/app')['action'], change('CaptureProxy/app')['cause']" | tr -d "(),'")" "$OUT"
+
+# --keep-undeclared: reported, not removed, by plan and by apply.
+run_logged plan-keep "$BIN" plan "$M" --keep-undeclared --state-dir "$STATE"
+check_eq "keep-undeclared: plan exits 0" 0 "$RC" "$LOG"
+if grep -q "^Kept (--keep-undeclared): 1 resource no longer declared stays on the host and in the inventory: CaptureProxy/app$" "$LOG"
+then ok "keep-undeclared: plan lists CaptureProxy/app as kept"
+else not_ok "keep-undeclared: plan lists CaptureProxy/app as kept" "$(tail -8 "$LOG")"; fi
+json_out plan-keep-json "$BIN" plan "$M" --json --keep-undeclared --state-dir "$STATE"
+check_eq "keep-undeclared: plan --json: undeclaredKept, and only the File changes" "['CaptureProxy/app'] ['File/marker']" \
+  "$(json_eval "$OUT" "doc.get('undeclaredKept'), [c['address'] for c in doc['changes'] if c['action'] != 'no-op']" | sed 's/^(\(.*\))$/\1/; s/, \[/ [/')" "$OUT"
+run_logged apply-keep "$BIN" apply "$M" --auto-approve --keep-undeclared --state-dir "$STATE"
+check_eq "keep-undeclared: apply exits 0" 0 "$RC" "$LOG"
+check_eq "keep-undeclared: apply wrote the declared File" "CaptureProxy/app is no longer declared" "$(cat "$MARKER" 2>&1 || true)"
+check_eq "keep-undeclared: the three units are still active" "active active active " "$(active_states "${UNITS[@]}")"
+poll 30 answers || true
+check_eq "keep-undeclared: the proxy still works" "$REPLY" "$(talk "$PROXY")"
+check_eq "keep-undeclared: CaptureProxy/app stays in the inventory" True "$(json_eval "$INVENTORY" "managed('CaptureProxy/app')")"
+
+# A plain apply removes it.
+apply "undeclared"
+if grep -q "CaptureProxy/app  delete (no longer declared)" "$LOG"; then ok "undeclared: apply printed the delete as no longer declared"
+else not_ok "undeclared: apply printed the delete as no longer declared" "$(head -20 "$LOG")"; fi
+check_eq "undeclared: the three units are inactive" "inactive inactive inactive " "$(active_states "${UNITS[@]}")"
+check_eq "undeclared: no unit files left" "" "$(ls /etc/systemd/system/capture-app-* /etc/systemd/system/multi-user.target.wants/capture-app-* 2>/dev/null || true)"
+check_eq "undeclared: systemd forgot them (LoadState)" "not-found not-found not-found " \
+  "$(for u in "${UNITS[@]}"; do printf '%s ' "$(unit_prop "$u" LoadState)"; done)"
+check_eq "undeclared: no proxy socket" "no" "$([ -e "$PROXY" ] && echo yes || echo no)"
+check_eq "undeclared: no socat or tcpdump of the chain" 0 "$(chain_processes)"
+check_eq "undeclared: nothing listens on $PORT" "" "$(ss -Hltn "sport = :$PORT")"
+if pcap_has_both "${PCAP}0"; then ok "undeclared: the pcap is kept and still readable"; else not_ok "undeclared: the pcap is kept and still readable"; fi
+check_eq "undeclared: the inventory no longer has CaptureProxy/app, still has File/marker" "False True" \
+  "$(json_eval "$INVENTORY" "managed('CaptureProxy/app'), managed('File/marker')" | tr -d '(),')"
+plan_exit "after removing the undeclared proxy" 0
+json_out history "$BIN" history --json --state-dir "$STATE"
+check_eq "undeclared: history --json: the last apply is complete with one delete and nothing else" "complete create=0 update=0 replace=0 delete=1" \
+  "$(json_eval "$OUT" "'{result} create={create} update={update} replace={replace} delete={delete}'.format(result=doc['applies'][0]['result'], **doc['applies'][0]['summary'])")" "$OUT"
+
+# Declared again (and the File left out, so removed): the chain is back for section 6, with
+# traffic in a fresh pcap (tcpdump's ring starts again at pcap0).
+mv "$TMP/app.yaml.declared" "$M/app.yaml"
+rm "$M/marker.yaml"
+apply "declared again"
+check_eq "declared again: the three units are active" "active active active " "$(active_states "${UNITS[@]}")"
+check_eq "declared again: the File left out is removed" "no" "$([ -e "$MARKER" ] && echo yes || echo no)"
+poll 10 is_socket "$PROXY" || true
+poll 30 answers || true
+check_eq "declared again: the proxy works" "$REPLY" "$(talk "$PROXY")"
+if poll 10 pcap_has_both "${PCAP}0"; then ok "declared again: the new capture has both directions"
+else not_ok "declared again: the new capture has both directions" "$(tcpdump -r "${PCAP}0" -nn -A 2>&1 | tail -20)"; fi
+check_eq "declared again: the inventory has CaptureProxy/app, not File/marker" "True False" \
+  "$(json_eval "$INVENTORY" "managed('CaptureProxy/app'), managed('File/marker')" | tr -d '(),')"
+plan_exit "after declaring the proxy again" 0
+
+# --- 6: state: absent stops everything and leaves nothing behind -----------------------
 cat >"$M/app.yaml" <<EOF
 kind: CaptureProxy
 name: app
@@ -141,7 +237,7 @@ check_eq "absent: nothing listens on $PORT" "" "$(ss -Hltn "sport = :$PORT")"
 if pcap_has_both "${PCAP}0"; then ok "absent: the pcap is kept and still readable"; else not_ok "absent: the pcap is kept and still readable"; fi
 plan_exit "after state: absent" 0
 
-# --- 6: a time-limited capture ends cleanly and stays ended --------------------------
+# --- 7: a time-limited capture ends cleanly and stays ended --------------------------
 write_proxy "timeLimit: 20s"
 sed -i '/^rotate:/d' "$M/app.yaml"
 apply "time-limited capture"

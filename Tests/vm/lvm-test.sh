@@ -6,7 +6,8 @@
 # `reconcile apply` for: create LV, attach cache, grow (recache and online), change cache mode,
 # change cache size, remove cache, remove LV; after each: checksums hold, lvs shows the wanted
 # state, and a second plan is empty. One apply is killed with SIGKILL between uncache and
-# recache; the next apply converges with the data intact.
+# recache; the next apply converges with the data intact. Then an LV left out of the manifest
+# (removed only with --allow-data-loss) and one dropped by `reconcile forget` (left alone).
 # Usage (in the guest): lvm-test.sh RECONCILE_BINARY [LOG_DIR]. Prints ok/not ok lines, then
 # `N passed, M failed`.
 set -uo pipefail
@@ -140,6 +141,59 @@ check "absent: refused without --allow-data-loss" 1 "$RC"
 check "absent: LV still there" slowlv "$(lv_field lv_name)"
 apply absent --allow-data-loss
 check "absent: LV gone" "" "$(lv_field lv_name)"
+
+# 10. left out of the manifests: an LV in the inventory and in no manifest is removed only with
+# --allow-data-loss; one dropped with `reconcile forget` is left alone. Two small LVs in the
+# space slowlv freed; the manifest keeps section 9's absent slowlv (a no-op) so it is never empty.
+INVENTORY=$STATE/inventory.json
+small_lvs() {   # small_lvs NAME...: the manifest declares slowlv absent and these 64M LVs
+  printf 'kind: LogicalVolume\nname: storage/slowlv\nstate: absent\n' >"$M"
+  local lv
+  for lv in "$@"; do printf -- '---\nkind: LogicalVolume\nname: storage/%s\nsize: 64M\npvs: [%s]\n' "$lv" "$SLOW" >>"$M"; done
+}
+lv_of() { lvs --noheadings -o "$2" "storage/$1" 2>/dev/null | tr -d ' '; }
+managed() {   # managed ADDRESS: True/False, whether the inventory has it
+  python3 -c 'import json, sys; print(sys.argv[2] in json.load(open(sys.argv[1]))["resources"])' "$INVENTORY" "$1" 2>&1
+}
+head_sum() { sync; echo 3 >/proc/sys/vm/drop_caches; head -c 1M "/dev/storage/$1" 2>&1 | sha256sum | cut -d' ' -f1; }
+small_lvs gonelv keptlv
+apply undeclared-create
+check "undeclared-create: both LVs exist" "gonelv keptlv" "$(lv_of gonelv lv_name) $(lv_of keptlv lv_name)"
+check "undeclared-create: the inventory has both" "True True" "$(managed LogicalVolume/storage/gonelv) $(managed LogicalVolume/storage/keptlv)"
+dd if=/dev/urandom of=/dev/storage/keptlv bs=1M count=1 conv=fsync status=none
+KEPT_SUM=$(head_sum keptlv) KEPT_UUID=$(lv_of keptlv lv_uuid)
+
+# gonelv left out: refused without --allow-data-loss, nothing changed
+small_lvs keptlv
+logged undeclared-refused "$BIN" apply --auto-approve --state-dir "$STATE" "$M"
+check "undeclared: apply without --allow-data-loss exits 1" 1 "$RC"
+if grep -q "this plan can lose data (LogicalVolume/storage/gonelv); nothing was changed" "$LOG"; then ok "undeclared: the refusal says data can be lost and names the LV"
+else not_ok "undeclared: the refusal says data can be lost and names the LV"; show_log; fi
+check "undeclared: LV still there after the refusal" gonelv "$(lv_of gonelv lv_name)"
+check "undeclared: still in the inventory after the refusal" True "$(managed LogicalVolume/storage/gonelv)"
+N=$((N + 1)); LOG=$(printf '%s/%02d-undeclared-plan.log' "$LOGS" "$N")
+RC=0; "$BIN" plan --json --state-dir "$STATE" "$M" >"${LOG%.log}.json" 2>"$LOG" || RC=$?
+check "undeclared: plan --json exits 0" 0 "$RC"
+check "undeclared: plan --json: gonelv delete, undeclared, data-loss" "delete undeclared data-loss" "$(python3 -c '
+import json, sys
+found = [c for c in json.load(open(sys.argv[1]))["changes"] if c["address"] == "LogicalVolume/storage/gonelv"]
+print(" ".join(str(found[0].get(k)) for k in ("action", "cause", "risk")) if len(found) == 1 else f"{len(found)} changes")' "${LOG%.log}.json" 2>&1)"
+apply undeclared-remove --allow-data-loss
+check "undeclared-remove: gonelv gone" "" "$(lv_of gonelv lv_name)"
+check "undeclared-remove: the inventory no longer has it" False "$(managed LogicalVolume/storage/gonelv)"
+check "undeclared-remove: keptlv untouched" "keptlv $KEPT_UUID $KEPT_SUM" "$(lv_of keptlv lv_name) $(lv_of keptlv lv_uuid) $(head_sum keptlv)"
+
+# keptlv forgotten, then left out: nothing to do, and the LV stays as it was
+logged forget "$BIN" forget LogicalVolume/storage/keptlv --state-dir "$STATE"
+check "forget: exits 0" 0 "$RC"
+if grep -q "^forgot LogicalVolume/storage/keptlv (the host is unchanged)$" "$LOG"; then ok "forget: says what it forgot"; else not_ok "forget: says what it forgot"; show_log; fi
+check "forget: the inventory no longer has it" False "$(managed LogicalVolume/storage/keptlv)"
+check "forget: the LV is untouched" "keptlv $KEPT_UUID $KEPT_SUM" "$(lv_of keptlv lv_name) $(lv_of keptlv lv_uuid) $(head_sum keptlv)"
+small_lvs
+logged forgotten-plan "$BIN" plan --detailed-exitcode --state-dir "$STATE" "$M"
+check "forgotten and left out: the plan is empty" 0 "$RC"
+apply forgotten --allow-data-loss   # even with data loss allowed, nothing is removed
+check "forgotten and left out: the LV is untouched after an apply" "keptlv $KEPT_UUID $KEPT_SUM" "$(lv_of keptlv lv_name) $(lv_of keptlv lv_uuid) $(head_sum keptlv)"
 
 vgchange -q -an storage >/dev/null 2>&1; losetup -D
 echo "$PASSED passed, $FAILED failed"

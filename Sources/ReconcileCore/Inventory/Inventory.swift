@@ -103,3 +103,16 @@ public struct LastApply: Codable, Sendable, Equatable {
         self.at = at
     }
 }
+
+/// A resource no longer declared whose kind never removes it (a Filesystem keeps its data): the
+/// apply drops it from the inventory and leaves the host as it is.
+public struct ReleasedResource: Codable, Sendable, Equatable {
+    public var address: ResourceAddress
+    /// Why its kind does not remove it, in the kind's words.
+    public var reason: String
+
+    public init(address: ResourceAddress, reason: String) {
+        self.address = address
+        self.reason = reason
+    }
+}

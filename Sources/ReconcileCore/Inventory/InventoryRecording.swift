@@ -12,11 +12,12 @@ extension Inventory {
         return result
     }
 
-    /// After the apply: each change it completed, and each no-op, is recorded as applied (a removal
-    /// leaves the inventory); the one that failed stays not complete; those it never reached are
+    /// After the apply: each change it completed, and each no-op, is recorded as applied (a removal,
+    /// and a resource released, leave the inventory); the one that failed stays not complete; those it never reached are
     /// as they were before it (`before`).
     public func recording(_ plan: Plan, report: ApplyReport?, before: Inventory, applyID: String, at time: String) throws -> Inventory {
         var result = self
+        for release in plan.released ?? [] { result.resources[release.address.description] = nil }
         let completed = Set(report?.completed ?? [])
         let notAttempted = Set(report?.notAttempted ?? [])
         for change in plan.changes {

@@ -16,9 +16,11 @@ public struct PlanScope: Sendable, Equatable {
 
     /// What the scope keeps: the targets, every dependency of theirs (transitively), and the
     /// removals the patterns name. Patterns that name nothing are one error with suggestions.
-    func select(declared: [Resource], removals: [Resource]) throws -> (declared: [Resource], removals: [Resource], leftOut: [ResourceAddress]) {
+    func select(
+        declared: [Resource], removals: [Resource], released: [ReleasedResource] = []
+    ) throws -> (declared: [Resource], removals: [Resource], leftOut: [ResourceAddress]) {
         guard !targets.isEmpty else { return (declared, removals, []) }
-        let candidates = declared.map(\.address) + removals.map(\.address)
+        let candidates = declared.map(\.address) + removals.map(\.address) + released.map(\.address)
         var unmatched: [String] = []
         for pattern in targets where !candidates.contains(where: { Self.matches(pattern, $0) }) {
             unmatched.append(pattern)
@@ -38,11 +40,15 @@ public struct PlanScope: Sendable, Equatable {
             guard kept.insert(address).inserted, let resource = byAddress[address] else { continue }
             pending.append(contentsOf: resource.dependencies)
         }
-        let keptRemovals = removals.filter { removal in targets.contains { Self.matches($0, removal.address) } }
-        let keptRemovalAddresses = Set(keptRemovals.map(\.address))
+        let keptRemovals = removals.filter { includes($0.address) }
         let leftOut = declared.map(\.address).filter { !kept.contains($0) }
-            + removals.map(\.address).filter { !keptRemovalAddresses.contains($0) }
+            + (removals.map(\.address) + released.map(\.address)).filter { !includes($0) }
         return (declared.filter { kept.contains($0.address) }, keptRemovals, leftOut)
+    }
+
+    /// Whether a resource no longer declared is in scope: named by a pattern, or no patterns at all.
+    func includes(_ address: ResourceAddress) -> Bool {
+        targets.isEmpty || targets.contains { Self.matches($0, address) }
     }
 
     /// fnmatch without FNM_PATHNAME: `*` crosses the `/` in names like `storage/slowlv`.

@@ -8,20 +8,20 @@ struct InventoryView: Sendable {
     let removals: [Resource]
     /// New address → the address the inventory knew it by.
     let renames: [ResourceAddress: ResourceAddress]
-
-    static let empty = InventoryView(inventory: .empty, removals: [], renames: [:])
+    /// Undeclared, of a kind that never removes what it made (a Filesystem): let go, left as they are.
+    let released: [ReleasedResource]
 
     /// Reads each undeclared entry's last applied declaration back as its kind's spec, checked as a
     /// saved plan's is. An entry no kind of this build reads is an error: it could not be removed.
     init(inventory: Inventory, declared: [Resource], registry: ProviderRegistry) throws {
         guard !inventory.isEmpty else {
-            self.init(inventory: inventory, removals: [], renames: [:])
+            self.init(inventory: inventory, removals: [], renames: [:], released: [])
             return
         }
         let declaredAddresses = Set(declared.map(\.address.description))
         let undeclared = inventory.resources.filter { !declaredAddresses.contains($0.key) }
         guard !undeclared.isEmpty else {
-            self.init(inventory: inventory, removals: [], renames: [:])
+            self.init(inventory: inventory, removals: [], renames: [:], released: [])
             return
         }
         // A declared resource with a removed entry's kind and identity is that entry, renamed.
@@ -31,6 +31,7 @@ struct InventoryView: Sendable {
         }
         var renames: [ResourceAddress: ResourceAddress] = [:]
         var removals: [Resource] = []
+        var released: [ReleasedResource] = []
         var problems: [String] = []
         for (text, entry) in undeclared.sorted(by: { $0.key < $1.key }) {
             guard let address = ResourceAddress(parsing: text) else { continue }
@@ -44,9 +45,13 @@ struct InventoryView: Sendable {
             }
             do {
                 let spec = try provider.decodeSpec(try entry.desired.json())
-                let specProblems = spec.problems(name: address.name, state: .absent)
-                guard specProblems.isEmpty else {
-                    problems.append("\(text): " + specProblems.joined(separator: "; "))
+                guard spec.problems(name: address.name, state: .present).isEmpty else {
+                    problems.append("\(text): " + spec.problems(name: address.name, state: .present).joined(separator: "; "))
+                    continue
+                }
+                let refusals = spec.problems(name: address.name, state: .absent)
+                guard refusals.isEmpty else {
+                    released.append(ReleasedResource(address: address, reason: refusals.joined(separator: "; ")))
                     continue
                 }
                 let dependsOn = entry.dependsOn.filter { undeclared[$0.description] != nil }
@@ -63,13 +68,14 @@ struct InventoryView: Sendable {
                     + problems.map { "  - \($0)" }.joined(separator: "\n")
                     + "\ndeclare them again, or drop them with `reconcile forget ADDRESS` (the host is left as it is)")
         }
-        self.init(inventory: inventory, removals: ExecutionOrder.sort(removals), renames: renames)
+        self.init(inventory: inventory, removals: ExecutionOrder.sort(removals), renames: renames, released: released)
     }
 
-    private init(inventory: Inventory, removals: [Resource], renames: [ResourceAddress: ResourceAddress]) {
+    private init(inventory: Inventory, removals: [Resource], renames: [ResourceAddress: ResourceAddress], released: [ReleasedResource]) {
         self.inventory = inventory
         self.removals = removals
         self.renames = renames
+        self.released = released
     }
 
     /// Sets why the change happens and when its resource was last applied.

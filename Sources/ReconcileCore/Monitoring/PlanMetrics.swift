@@ -4,18 +4,16 @@ import Foundation
 /// timer running `plan --metrics-file` leaves for monitoring, no daemon needed.
 public struct PlanMetrics: Sendable {
     public var host: String
+    /// nil when planning failed: then only that and the last apply are told.
     public var plan: Plan?
-    /// Why planning failed; the plan is then nil and only the failure and last apply are told.
-    public var failure: String?
     public var duration: Double
     public var madeAt: Date
     /// The newest apply in the history (live plans only).
     public var lastApply: ApplyRecord?
 
-    public init(host: String, plan: Plan?, failure: String? = nil, duration: Double, madeAt: Date = Date(), lastApply: ApplyRecord?) {
+    public init(host: String, plan: Plan?, duration: Double, madeAt: Date = Date(), lastApply: ApplyRecord?) {
         self.host = host
         self.plan = plan
-        self.failure = failure
         self.duration = duration
         self.madeAt = madeAt
         self.lastApply = lastApply

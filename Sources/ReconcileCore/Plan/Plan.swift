@@ -72,10 +72,13 @@ public struct Plan: Codable, Sendable, Equatable {
     public var leftOut: [ResourceAddress]?
     /// No longer declared, kept on the host by `--keep-undeclared` (still in the inventory).
     public var undeclaredKept: [ResourceAddress]?
+    /// No longer declared, of a kind that never removes them: the inventory lets them go, the host keeps them.
+    public var released: [ReleasedResource]?
 
     public init(
         reconcileVersion: String, createdAt: Date, host: String, labels: [String: String] = [:], root: String, source: Source,
-        changes: [Change], targets: [String]? = nil, leftOut: [ResourceAddress]? = nil, undeclaredKept: [ResourceAddress]? = nil
+        changes: [Change], targets: [String]? = nil, leftOut: [ResourceAddress]? = nil, undeclaredKept: [ResourceAddress]? = nil,
+        released: [ReleasedResource]? = nil
     ) {
         self.formatVersion = Self.currentFormatVersion
         self.reconcileVersion = reconcileVersion
@@ -89,6 +92,7 @@ public struct Plan: Codable, Sendable, Equatable {
         self.targets = targets
         self.leftOut = leftOut
         self.undeclaredKept = undeclaredKept
+        self.released = released
     }
 
     /// Changes made because the host moved away from what reconcile applied, not the manifests.

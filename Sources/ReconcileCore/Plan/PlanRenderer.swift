@@ -62,6 +62,10 @@ public struct PlanRenderer: Sendable {
             lines.append("Renamed: \(TerminalText.escaped(old.description)) → \(TerminalText.escaped(change.address.description)) "
                 + "(the same resource on the host: the inventory follows, nothing is removed)")
         }
+        for release in plan.released ?? [] {
+            lines.append("Released: \(TerminalText.escaped(release.address.description)) is no longer declared; "
+                + "\(TerminalText.escaped(release.reason)): it stays on the host, the inventory lets it go")
+        }
         if let kept = plan.undeclaredKept, !kept.isEmpty {
             lines.append(paint("Kept (--keep-undeclared): \(kept.count == 1 ? "1 resource no longer declared stays" : "\(kept.count) resources no longer declared stay") "
                 + "on the host and in the inventory: \(Self.list(kept))", .yellow))

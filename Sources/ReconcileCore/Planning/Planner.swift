@@ -70,9 +70,13 @@ public struct Planner: Sendable {
     ) throws -> Plan {
         let declaredAll = AccountDependencies.add(resources)
         let view = try InventoryView(inventory: inventory, declared: declaredAll, registry: registry)
-        var (declared, removals, leftOut) = try scope.select(declared: declaredAll, removals: view.removals)
-        let kept = scope.keepUndeclared ? removals.map(\.address) : nil
-        if scope.keepUndeclared { removals = [] }
+        var (declared, removals, leftOut) = try scope.select(declared: declaredAll, removals: view.removals, released: view.released)
+        var released = view.released.filter { scope.includes($0.address) }
+        let kept = scope.keepUndeclared ? removals.map(\.address) + released.map(\.address) : nil
+        if scope.keepUndeclared {
+            removals = []
+            released = []
+        }
         let undeclared = Set(removals.map(\.address))
         let resources = removals + declared
         let observations = try observe(resources, from: source)
@@ -124,7 +128,7 @@ public struct Planner: Sendable {
             reconcileVersion: version, createdAt: now, host: hostName, labels: labels, root: root.path,
             source: { if case .file = source { return .facts } else { return .live } }(), changes: changes,
             targets: scope.targets.isEmpty ? nil : scope.targets, leftOut: scope.targets.isEmpty ? nil : leftOut,
-            undeclaredKept: kept)
+            undeclaredKept: kept, released: released.isEmpty ? nil : released)
     }
 
     /// What a provider refused to plan, for the diagnostics (its other errors stop the plan).
