@@ -49,6 +49,11 @@ mkdir -p /etc/reconcile/secrets
 (umask 077; printf 'glrt-acceptance-not-a-real-token\n' >/etc/reconcile/secrets/gitlab-runner-token)
 printf '#!/bin/sh\n# Stand-in for gitlab-runner: run stays up as the service user.\n[ "$1" = run ] && exec sleep infinity\nexit 0\n' \
   >/usr/local/bin/gitlab-runner && chmod 755 /usr/local/bin/gitlab-runner
+# The hourly monitoring plan (50-monitoring.yaml) runs the installed /usr/bin/reconcile on the
+# manifests shipped to /etc/reconcile/manifests, as this host (labels from /etc/reconcile/labels).
+ln -sf "$(realpath "$BIN")" /usr/bin/reconcile
+mkdir -p /etc/reconcile/manifests && cp -r "$M"/*.yaml /etc/reconcile/manifests/
+printf 'role=mx\nrunner=podman\n' >/etc/reconcile/labels
 systemd-run --quiet --unit=app-server /usr/bin/socat "UNIX-LISTEN:/run/app.sock,fork,unlink-early,mode=660" "EXEC:tr a-z A-Z"
 poll 10 test -S /run/app.sock || not_ok "the application server listens on /run/app.sock"
 
@@ -132,6 +137,19 @@ check_eq "and mounted at /srv/data with its ext4 filesystem" "/dev/mapper/storag
   "$(findmnt -n -o SOURCE,FSTYPE /srv/data 2>&1)"
 size=$(df -BM --output=size /srv/data | tail -1 | tr -dc 0-9)
 check_eq "of the example's 1536 MiB" "yes" "$([ "${size:-0}" -gt 1300 ] && echo yes || echo "no ($size MiB)")"
+
+# --- monitoring: the hourly plan's metrics --------------------------------------------------------
+check_eq "the monitoring timer is active and enabled" "active enabled" \
+  "$(is_active reconcile-plan.timer) $(is_enabled reconcile-plan.timer)"
+check_eq "and schedules reconcile-plan.service" "reconcile-plan.service" \
+  "$(systemctl show -P Unit reconcile-plan.timer)"
+run_logged monitoring-run systemctl start reconcile-plan.service
+check_eq "one run of the plan service succeeds" 0 "$RC" "$(journalctl -u reconcile-plan.service --no-pager 2>&1 | tail -20)"
+PROM=/var/lib/prometheus/node-exporter/reconcile.prom
+check_eq "it leaves metrics for node_exporter: the plan made" "yes" \
+  "$(grep -q '^reconcile_plan_success{host="[^"]*"} 1$' "$PROM" 2>/dev/null && echo yes || echo no)" "$(cat "$PROM" 2>&1)"
+check_eq "nothing drifted" "yes" \
+  "$(grep -q '^reconcile_drifted_resources{host="[^"]*"} 0$' "$PROM" && echo yes || echo no)" "$(cat "$PROM" 2>&1)"
 
 summary "$T0"
 [ "$FAILED" -eq 0 ]
