@@ -23,10 +23,10 @@ struct FactsCommand: ParsableCommand {
         let session = Session(options: hostOptions)
         let identity = try session.identity()
         let loaded = try session.loadManifests(manifests.paths, hosts: [identity])
+        let inventory = try session.inventory()
         let data: Data
         do {
-            let facts = try session.planner.facts(
-                loaded.resources, host: session.host, identity: identity, inventory: try Inventory.load(hostOptions.stateDirectory))
+            let facts = try session.planner.facts(loaded.resources, host: session.host, identity: identity, inventory: inventory)
             data = try CanonicalJSON.encode(facts, pretty: true) + Data("\n".utf8)
         } catch {
             throw session.fail(error)

@@ -25,8 +25,18 @@ struct Session {
     var planner: Planner { Planner(registry: registry, version: ReconcileVersion.current) }
 
     /// What reconcile last applied on this host; damaged is an error, never an empty inventory.
+    /// A plan run by a user who may not read the state folder (plans need no root) goes on
+    /// without it, saying what that leaves out.
     func inventory() throws -> Inventory {
-        try orFail(self) { try Inventory.load(options.stateDirectory) }
+        do {
+            return try Inventory.load(options.stateDirectory)
+        } catch ReconcileError.io(let path, _, let code) where code == EACCES {
+            Terminal.writeError("warning: cannot read \(TerminalText.escaped(path)) (permission denied): this plan does not remove "
+                + "resources no longer declared and does not tell drift from manifest changes; run it as root for those")
+            return .empty
+        } catch {
+            throw fail(error)
+        }
     }
 
     /// This host's identity; a broken labels file is an error like any other.
