@@ -33,7 +33,7 @@ struct ForgetCommand: ParsableCommand {
                 state, holder: ApplyLock.describeThisProcess(command: "reconcile forget", host: hostOptions.hostName), timeout: lockTimeout)
             defer { withExtendedLifetime(lock) {} }
             var inventory = try Inventory.load(state)
-            let known = inventory.resources.keys.sorted()
+            let known = inventory.addresses
             var unknown: [String] = []
             var dropped: [String] = []
             for pattern in addresses {
@@ -43,7 +43,8 @@ struct ForgetCommand: ParsableCommand {
                 if matching.isEmpty {
                     unknown.append("\(pattern) is not in the inventory" + Suggestion.didYouMean(pattern, in: known))
                 }
-                for address in matching where inventory.resources.removeValue(forKey: address) != nil {
+                for address in matching where inventory.contains(address) {
+                    inventory.set(address, nil)
                     dropped.append(address)
                 }
             }

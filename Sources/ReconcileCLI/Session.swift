@@ -28,8 +28,11 @@ struct Session {
     /// A plan run by a user who may not read the state folder (plans need no root) goes on
     /// without it, saying what that leaves out.
     func inventory() throws -> Inventory {
+        let stopwatch = Stopwatch()
         do {
-            return try Inventory.load(options.stateDirectory)
+            let inventory = try Inventory.load(options.stateDirectory)
+            logger.debug("read the inventory", metadata: ["resources": "\(inventory.count)", "ms": "\(stopwatch.milliseconds)"])
+            return inventory
         } catch ReconcileError.io(let path, _, let code) where code == EACCES {
             Terminal.writeError("warning: cannot read \(TerminalText.escaped(path)) (permission denied): this plan does not remove "
                 + "resources no longer declared and does not tell drift from manifest changes; run it as root for those")

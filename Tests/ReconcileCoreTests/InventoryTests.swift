@@ -53,12 +53,30 @@ import Testing
         let stage = Stage()
         #expect(try apply(stage, try plan(stage, Self.twoFiles), id: "20261206T100000-1").succeeded)
         let inventory = try Inventory.load(stage.state)
-        let entry = try #require(inventory.entry(ResourceAddress(kind: "File", name: "b")))
+        let entry = try #require(try inventory.entry(ResourceAddress(kind: "File", name: "b")))
         #expect(entry.identity == "file /etc/b.conf")
         #expect(entry.applyID == "20261206T100000-1" && entry.complete && !entry.adopted)
         #expect(entry.dependsOn == [ResourceAddress(kind: "File", name: "a")])
-        #expect(entry.desiredHash == (try Inventory.hash(entry.desired)))
-        #expect(Set(inventory.resources.keys) == ["File/a", "File/b"])
+        // The whole declaration is hashed; what is kept is what removing it needs (no content).
+        #expect(try entry.desired.json() == .object(["path": .string("/etc/b.conf")]))
+        #expect(entry.desiredHash != (try Inventory.hash(entry.desired)))
+        #expect(Set(inventory.addresses) == ["File/a", "File/b"])
+        // A later apply with nothing to change leaves the entries, and their lines, as they were.
+        let before = try Data(contentsOf: URL(fileURLWithPath: Inventory.path(stage.state)))
+        _ = try apply(stage, try plan(stage, Self.twoFiles), id: "20261206T100500-1")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: Inventory.path(stage.state))) == before)
+    }
+
+    @Test func linesAreReadByTheirFixedStartAndAnyOtherLineWhole() throws {
+        let stage = Stage()
+        let odd = "kind: File\nname: \"quote\\\" and \\\\ backslash\"\npath: /etc/odd\ncontent: x\n"
+        _ = try apply(stage, try plan(stage, odd), id: "20261206T100000-1")
+        let text = try String(contentsOfFile: Inventory.path(stage.state), encoding: .utf8)
+        #expect(text.hasPrefix("{\"formatVersion\":1}\n{\"address\":\"File/quote\\\" and \\\\ backslash\",\"complete\":true,\"desiredHash\":\"sha256:"), "\(text)")
+        let inventory = try Inventory.load(stage.state)
+        #expect(inventory.addresses == ["File/quote\" and \\ backslash"])
+        #expect(try inventory.entry(named: "File/quote\" and \\ backslash")?.identity == "file /etc/odd")
+        #expect(try plan(stage, odd).hasChanges == false)
     }
 
     @Test func aResourceNoLongerDeclaredIsRemovedThroughItsAbsentPathThenForgotten() throws {
@@ -76,7 +94,7 @@ import Testing
         #expect(try apply(stage, removal, id: "20261206T100001-1").succeeded)
         #expect(stage.directory.read("etc/b.conf") == nil)
         #expect(stage.directory.read("state/backups/20261206T100001-1/etc/b.conf") == "b\n", "removed files are backed up")
-        #expect(Set(try Inventory.load(stage.state).resources.keys) == ["File/a"])
+        #expect(Set(try Inventory.load(stage.state).addresses) == ["File/a"])
         #expect(try plan(stage, Self.onlyA).hasChanges == false)
     }
 
@@ -101,8 +119,8 @@ import Testing
         #expect(PlanRenderer(colour: false).render(renamed).contains("Renamed: File/a → File/alpha"))
         _ = try apply(stage, renamed, id: "20261206T100001-1")
         let inventory = try Inventory.load(stage.state)
-        #expect(Set(inventory.resources.keys) == ["File/alpha"])
-        #expect(inventory.resources["File/alpha"]?.adopted == false, "created by reconcile under its old name")
+        #expect(Set(inventory.addresses) == ["File/alpha"])
+        #expect(try inventory.entries()["File/alpha"]?.adopted == false, "created by reconcile under its old name")
         #expect(stage.directory.read("etc/a.conf") == "a\n")
     }
 
@@ -136,8 +154,8 @@ import Testing
         let report = try apply(stage, try plan(stage, manifest), id: "20261206T100000-1")
         #expect(report.failure?.address == ResourceAddress(kind: "File", name: "inside"))
         let inventory = try Inventory.load(stage.state)
-        #expect(inventory.resources["File/inside"]?.complete == false)
-        #expect(inventory.resources["File/a"]?.complete == true)
+        #expect(try inventory.entries()["File/inside"]?.complete == false)
+        #expect(try inventory.entries()["File/a"]?.complete == true)
         #expect(try change(try plan(stage, manifest), "File/inside").cause == .incomplete)
         let record = try #require(try ApplyHistory.load(stage.state, id: "20261206T100000-1"))
         #expect(record.result == .failed && record.failure?.address == ResourceAddress(kind: "File", name: "inside"))
@@ -156,7 +174,7 @@ import Testing
             + "\n---\nkind: File\nname: inside\npath: /etc/blocker/inside\ncontent: x\n"
         let report = try apply(stage, try plan(stage, changed), id: "20261206T100001-1")
         #expect(report.notAttempted == [ResourceAddress(kind: "File", name: "b")])
-        #expect(try Inventory.load(stage.state).resources["File/b"] == before.resources["File/b"])
+        #expect(try Inventory.load(stage.state).entry(named: "File/b") == before.entry(named: "File/b"))
     }
 
     @Test func targetsKeepTheirDependenciesAndSayWhatWasLeftOut() throws {
@@ -188,22 +206,22 @@ import Testing
         #expect(targeted.changes.map(\.address.description) == ["File/b"])
         #expect(targeted.leftOut?.map(\.description) == ["File/z", "File/a"])
         _ = try apply(stage, targeted, id: "20261206T100001-1")
-        #expect(Set(try Inventory.load(stage.state).resources.keys) == ["File/a"])
+        #expect(Set(try Inventory.load(stage.state).addresses) == ["File/a"])
         #expect(stage.directory.read("etc/a.conf") == "a\n")
     }
 
     @Test func aDamagedInventoryIsAnErrorThatSaysHowToRebuildIt() throws {
         let stage = Stage()
-        try stage.directory.write("state/inventory.json", "{\"formatVersion\":1,\"resources\":{\"File/a\":{\"kind\":")
+        try stage.directory.write("state/inventory.jsonl", "{\"formatVersion\":1}\n{\"address\":\"File/a\",\"entry\":{\"kind\":")
         do {
             _ = try plan(stage, Self.onlyA)
             Issue.record("a damaged inventory must not plan")
         } catch {
             let message = "\(error)"
-            #expect(message.contains("inventory.json is damaged"))
+            #expect(message.contains("inventory.jsonl is damaged"))
             #expect(message.contains("reconcile facts") && message.contains("reconcile forget"))
         }
-        try stage.directory.write("state/inventory.json", "{\"formatVersion\":1,\"resources\":{\"NotAnAddress\":{}}}")
+        try stage.directory.write("state/inventory.jsonl", "{\"formatVersion\":1}\n{\"address\":\"NotAnAddress\",\"entry\":{}}\n")
         #expect(throws: ReconcileError.self) { try Inventory.load(stage.state) }
     }
 
@@ -211,9 +229,9 @@ import Testing
         let stage = Stage()
         _ = try apply(stage, try plan(stage, Self.onlyA), id: "20261206T100000-1")
         var inventory = try Inventory.load(stage.state)
-        var entry = try #require(inventory.resources["File/a"])
+        var entry = try #require(try inventory.entry(named: "File/a"))
         entry.kind = "Gone"
-        inventory.resources = ["Gone/a": entry]
+        inventory = Inventory(entries: ["Gone/a": entry])
         try inventory.save(stage.state)
         do {
             _ = try plan(stage, "kind: File\nname: z\npath: /etc/z\ncontent: z\n")
@@ -231,8 +249,8 @@ import Testing
         let planner = Planner(registry: Providers.registry, version: "t")
         let declared = loadManifest("kind: LogicalVolume\nname: storage/other\nsize: 100M\n").resources
         let first = try planner.plan(declared, from: .live(host), root: HostRoot("/"), hostName: "h")
-        let inventory = try Inventory.empty.recording(first, report: nil, before: .empty, applyID: "20261206T100000-1", at: "2026-12-06T10:00:00Z")
-        #expect(inventory.resources["LogicalVolume/storage/other"]?.identity == "logical volume storage/other")
+        let inventory = try Inventory.empty.recording(first, report: nil, before: .empty, hashes: try Inventory.hashes(of: first), applyID: "20261206T100000-1", at: "2026-12-06T10:00:00Z")
+        #expect(try inventory.entries()["LogicalVolume/storage/other"]?.identity == "logical volume storage/other")
         let removal = try planner.plan([], from: .live(host), root: HostRoot("/"), hostName: "h", inventory: inventory)
         let change = try #require(removal.changes.first)
         #expect(change.cause == .undeclared && change.action == .delete && change.risk == .dataLoss)
@@ -249,7 +267,7 @@ import Testing
         #expect(derived.changes.map(\.address) == removal.changes.map(\.address))
         // Forgotten since the plan was made: the file's removal is no longer derived.
         var forgotten = try Inventory.load(stage.state)
-        forgotten.resources["File/b"] = nil
+        forgotten.set("File/b", nil)
         #expect(throws: ReconcileError.self) {
             try check.derive(removal, host: stage.host, identity: identity, inventory: forgotten, path: "p.json")
         }
@@ -322,11 +340,16 @@ import Testing
         var kinds = Set<String>()
         for resource in loaded.declared + others.declared where resource.meta.state == .present {
             kinds.insert(resource.address.kind)
-            let problems = resource.spec.problems(name: resource.address.name, state: .absent)
+            let kept = resource.spec.removalSpec
+            let problems = kept.problems(name: resource.address.name, state: .absent)
             if resource.address.kind == "Filesystem" {
-                #expect(!problems.isEmpty, "a Filesystem is never removed")
+                #expect(!kept.isRemovable && !problems.isEmpty, "a Filesystem is never removed")
             } else {
-                #expect(problems.isEmpty, "\(resource.address): \(problems)")
+                #expect(kept.isRemovable && problems.isEmpty, "\(resource.address): \(problems)")
+                // What the inventory keeps reads back as the kind's spec.
+                let provider = try #require(Providers.registry.provider(for: resource.address.kind))
+                let json = try DesiredState(kept).json()
+                #expect(try DesiredState(provider.decodeSpec(json)).json() == json, "\(resource.address)")
             }
         }
         #expect(kinds == Set(Providers.registry.kinds), "the example declares every kind: \(Set(Providers.registry.kinds).subtracting(kinds))")
@@ -340,15 +363,15 @@ import Testing
         let runner = RecordedRunner(fallback: { argv in argv.first == "wipefs" ? CommandResult(status: 0, stdout: Data()) : nil })
         let host = HostContext(files: stage.files, commands: runner)
         let first = try planner.plan(declared, from: .live(host), root: stage.root, hostName: "h")
-        let inventory = try Inventory.empty.recording(first, report: ApplyReport(applyID: "x"), before: .empty, applyID: "x", at: "t")
-        #expect(inventory.resources["Filesystem/data"] == nil, "a failed or unreached create is not recorded complete")
+        let inventory = try Inventory.empty.recording(first, report: ApplyReport(applyID: "x"), before: .empty, hashes: try Inventory.hashes(of: first), applyID: "x", at: "t")
+        #expect(try inventory.entries()["Filesystem/data"] == nil, "a failed or unreached create is not recorded complete")
         let recorded = try Inventory.empty.recording(
             first, report: { var report = ApplyReport(applyID: "x"); report.completed = [first.changes[0].address]; return report }(),
-            before: .empty, applyID: "x", at: "t")
+            before: .empty, hashes: try Inventory.hashes(of: first), applyID: "x", at: "t")
         let later = try planner.plan([], from: .live(host), root: stage.root, hostName: "h", inventory: recorded)
         #expect(!later.hasChanges && later.changes.isEmpty)
         #expect(later.released == [ReleasedResource(address: first.changes[0].address, reason: "state: a Filesystem is never removed by reconcile")])
         #expect(PlanRenderer(colour: false).render(later).contains("Released: Filesystem/data is no longer declared; state: a Filesystem is never removed by reconcile"))
-        #expect(try recorded.recording(later, report: nil, before: recorded, applyID: "y", at: "t").isEmpty)
+        #expect(try recorded.recording(later, report: nil, before: recorded, hashes: try Inventory.hashes(of: later), applyID: "y", at: "t").isEmpty)
     }
 }

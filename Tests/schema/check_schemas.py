@@ -42,6 +42,9 @@ REGISTRY, SCHEMAS = load_schemas()
 
 
 def validator(name):
+    """A schema file's name, or NAME#/$defs/PART for one of its parts."""
+    if "#" in name:
+        return Draft202012Validator({"$ref": "https://reconcile.invalid/schemas/" + name}, registry=REGISTRY)
     return Draft202012Validator(SCHEMAS[name], registry=REGISTRY)
 
 
@@ -374,10 +377,14 @@ with tempfile.TemporaryDirectory() as stage:
           failed.get("failure", {}).get("address") == "Filesystem/b" and failed.get("notAttempted") == ["File/c"], failed)
     # The inventory those applies left, the facts that carry it, and the history of the applies.
     root = os.path.join(stage, "root")
-    with open(os.path.join(root, "var/lib/reconcile/inventory.json")) as handle:
-        inventory = json.load(handle)
-    errors = schema_errors("inventory.schema.json", inventory)
-    check("STATE/inventory.json matches inventory.schema.json", not errors and inventory.get("resources"), errors or inventory)
+    with open(os.path.join(root, "var/lib/reconcile/inventory.jsonl")) as handle:
+        lines = [json.loads(line) for line in handle if line.strip()]
+    errors = schema_errors("inventory.schema.json#/$defs/header", lines[0] if lines else {})
+    for line in lines[1:]:
+        errors += schema_errors("inventory.schema.json#/$defs/line", line)
+    inventory = {"formatVersion": 1, "resources": {line["address"]: line["entry"] for line in lines[1:]}}
+    check("STATE/inventory.jsonl: its header and every line match inventory.schema.json", not errors and len(lines) > 1,
+          errors or lines)
     with open(manifest, "w") as handle:
         handle.write("kind: File\nname: other\npath: /etc/other\ncontent: y\n")
     result = run("apply", "--auto-approve", "--root", root, manifest)

@@ -128,7 +128,7 @@ systemctl stop port-blocker.service
 # The first apply recorded CaptureProxy/app in the inventory. Now no manifest declares it: its
 # file is moved away and a File takes the folder's place. --keep-undeclared only reports it;
 # a plain apply then removes it as `state: absent` would (section 6 declares that explicitly).
-INVENTORY=$STATE/inventory.json
+INVENTORY=$STATE/inventory.jsonl
 MARKER=/etc/reconcile-capture-test.marker
 # json_eval FILE PYTHON-EXPR: EXPR with `doc` (the parsed file), `change(address)` (a plan's
 # change of that address) and `managed(address)` (whether the inventory has it).
@@ -136,13 +136,17 @@ json_eval() {
   python3 - "$1" "$2" "$INVENTORY" <<'PY' 2>&1 || true
 import json, sys
 with open(sys.argv[1]) as f:
-    doc = json.load(f)
+    text = f.read()
+try:
+    doc = json.loads(text)
+except ValueError:   # the inventory: JSON Lines
+    doc = [json.loads(line) for line in text.splitlines() if line.strip()]
 def change(address):
     found = [c for c in doc.get("changes", []) if c.get("address") == address]
     return found[0] if len(found) == 1 else {"action": f"{len(found)} changes of {address}", "cause": None}
 def managed(address):
     with open(sys.argv[3]) as f:
-        return address in json.load(f)["resources"]
+        return any(json.loads(line).get("address") == address for line in f if line.strip())
 print(eval(sys.argv[2]))
 PY
 }

@@ -145,7 +145,7 @@ check "absent: LV gone" "" "$(lv_field lv_name)"
 # 10. left out of the manifests: an LV in the inventory and in no manifest is removed only with
 # --allow-data-loss; one dropped with `reconcile forget` is left alone. Two small LVs in the
 # space slowlv freed; the manifest keeps section 9's absent slowlv (a no-op) so it is never empty.
-INVENTORY=$STATE/inventory.json
+INVENTORY=$STATE/inventory.jsonl
 small_lvs() {   # small_lvs NAME...: the manifest declares slowlv absent and these 64M LVs
   printf 'kind: LogicalVolume\nname: storage/slowlv\nstate: absent\n' >"$M"
   local lv
@@ -153,7 +153,7 @@ small_lvs() {   # small_lvs NAME...: the manifest declares slowlv absent and the
 }
 lv_of() { lvs --noheadings -o "$2" "storage/$1" 2>/dev/null | tr -d ' '; }
 managed() {   # managed ADDRESS: True/False, whether the inventory has it
-  python3 -c 'import json, sys; print(sys.argv[2] in json.load(open(sys.argv[1]))["resources"])' "$INVENTORY" "$1" 2>&1
+  python3 -c 'import json, sys; print(any(json.loads(l).get("address") == sys.argv[2] for l in open(sys.argv[1]) if l.strip()))' "$INVENTORY" "$1" 2>&1
 }
 head_sum() { sync; echo 3 >/proc/sys/vm/drop_caches; head -c 1M "/dev/storage/$1" 2>&1 | sha256sum | cut -d' ' -f1; }
 small_lvs gonelv keptlv

@@ -58,8 +58,10 @@ public struct Executor: Sendable {
     /// that already matches adopts them; removals found gone leave the inventory).
     public func recordUnchanged(_ plan: Plan, applyID: String, now: Date = Date()) throws {
         let before = try Inventory.load(state)
-        let after = try before.recording(plan, report: nil, before: before, applyID: applyID, at: ISO8601DateFormatter().string(from: now))
-        if after != before { try after.save(state) }
+        let after = try before.recording(
+            plan, report: nil, before: before, hashes: try Inventory.hashes(of: plan), applyID: applyID,
+            at: ISO8601DateFormatter().string(from: now))
+        if after.isModified { try after.save(state) }
     }
 
     private func run(_ plan: Plan, applyID: String, now: Date, origin: ApplyOrigin, onEvent: (ApplyEvent) -> Void) throws -> ApplyReport {
@@ -70,7 +72,8 @@ public struct Executor: Sendable {
         let steps = pending.reduce(0) { $0 + $1.steps.count }
         let startedAt = ISO8601DateFormatter().string(from: now)
         let before = try Inventory.load(state)
-        let registered = try before.registering(plan, applyID: applyID, at: startedAt)
+        let hashes = try Inventory.hashes(of: plan)
+        let registered = try before.registering(plan, hashes: hashes, applyID: applyID, at: startedAt)
         var record = ApplyRecord(id: applyID, plan: plan, startedAt: now, steps: steps, origin: origin, journalOffset: journal.offset)
         try ApplyHistory.save(record, state)
         try RunningApply(apply: applyID, startedAt: now, steps: steps, journalOffset: journal.offset).save(state)
@@ -94,8 +97,9 @@ public struct Executor: Sendable {
         report.backupsNotPruned = pruned.failed
         if !pruned.removed.isEmpty { journal.record("backups-pruned", detail: pruned.removed.joined(separator: " ")) }
         do {
-            try registered.recording(plan, report: report, before: before, applyID: applyID, at: ISO8601DateFormatter().string(from: Date()))
-                .save(state)
+            try registered.recording(
+                plan, report: report, before: before, hashes: hashes, applyID: applyID, at: ISO8601DateFormatter().string(from: Date())
+            ).save(state)
         } catch {
             // The host changed as reported; what failed is remembering it, which the next plan needs.
             report.triggerFailures.append(.init(address: nil, step: "record the inventory \(Inventory.path(state))", message: "\(error)"))

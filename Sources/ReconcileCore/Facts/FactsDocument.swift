@@ -14,7 +14,7 @@ public struct FactsDocument: Codable, Sendable, Equatable {
     public var labels: [String: String]
     /// Observed facts by resource address (`File/motd`), in each provider's own shape.
     public var resources: [String: JSONValue]
-    /// What reconcile last applied on the host (`STATE/inventory.json`), so plans from these facts
+    /// What reconcile last applied on the host (`STATE/inventory.jsonl`), so plans from these facts
     /// remove what is no longer declared and tell drift too; nil when nothing was applied yet.
     public var inventory: Inventory?
 

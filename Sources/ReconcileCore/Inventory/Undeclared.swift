@@ -19,14 +19,17 @@ struct InventoryView: Sendable {
             return
         }
         let declaredAddresses = Set(declared.map(\.address.description))
-        let undeclared = inventory.resources.filter { !declaredAddresses.contains($0.key) }
+        var undeclared: [String: Inventory.Entry] = [:]
+        for address in inventory.addresses where !declaredAddresses.contains(address) {
+            undeclared[address] = try inventory.entry(named: address)
+        }
         guard !undeclared.isEmpty else {
             self.init(inventory: inventory, removals: [], renames: [:], released: [])
             return
         }
         // A declared resource with a removed entry's kind and identity is that entry, renamed.
         var declaredByIdentity: [String: ResourceAddress] = [:]
-        for resource in declared where inventory.entry(resource.address) == nil {
+        for resource in declared where !inventory.contains(resource.address.description) {
             declaredByIdentity["\(resource.address.kind)\u{0}\(resource.spec.hostIdentity)"] = resource.address
         }
         var renames: [ResourceAddress: ResourceAddress] = [:]
@@ -45,13 +48,14 @@ struct InventoryView: Sendable {
             }
             do {
                 let spec = try provider.decodeSpec(try entry.desired.json())
-                guard spec.problems(name: address.name, state: .present).isEmpty else {
-                    problems.append("\(text): " + spec.problems(name: address.name, state: .present).joined(separator: "; "))
+                guard spec.isRemovable else {
+                    released.append(ReleasedResource(
+                        address: address, reason: spec.problems(name: address.name, state: .absent).first ?? "its kind never removes it"))
                     continue
                 }
-                let refusals = spec.problems(name: address.name, state: .absent)
-                guard refusals.isEmpty else {
-                    released.append(ReleasedResource(address: address, reason: refusals.joined(separator: "; ")))
+                let specProblems = spec.problems(name: address.name, state: .absent)
+                guard specProblems.isEmpty else {
+                    problems.append("\(text): " + specProblems.joined(separator: "; "))
                     continue
                 }
                 let dependsOn = entry.dependsOn.filter { undeclared[$0.description] != nil }
@@ -79,11 +83,13 @@ struct InventoryView: Sendable {
     }
 
     /// Sets why the change happens and when its resource was last applied.
+    /// No-ops are left alone (their entries are not even decoded): a no-op plan stays fast.
     func annotate(_ change: inout Change, spec: any ResourceSpec, undeclared: Bool) throws {
         let known = change.address
         let previous = renames[known] ?? known
         change.renamedFrom = renames[known]
-        guard let entry = inventory.entry(previous) else {
+        guard change.hasChanges || undeclared || change.renamedFrom != nil else { return }
+        guard let entry = try inventory.entry(previous) else {
             change.cause = change.hasChanges ? .new : nil
             return
         }

@@ -93,12 +93,20 @@ public protocol ResourceSpec: Codable, Sendable, Equatable {
     /// What the resource is on the host (`file /etc/motd`, `unit tor.service`): the inventory
     /// tells a renamed resource (same identity, new address) from a removal and a creation.
     var hostIdentity: String { get }
+    /// What the inventory keeps to remove the resource once it is no longer declared: the spec
+    /// without what only its presence needs (a File's content, a unit's text), so the inventory
+    /// stays small whatever the resources hold.
+    var removalSpec: Self { get }
+    /// False for kinds that never remove what they made (a Filesystem would take its data).
+    var isRemovable: Bool { get }
     /// What the manifest decoder would have refused in this spec, as `key: problem`: a spec read
     /// back from a saved plan was not decoded from a manifest, so it is checked again here.
     func problems(name: String, state: ResourceState) -> [String]
 }
 
 extension ResourceSpec {
+    public var removalSpec: Self { self }
+    public var isRemovable: Bool { true }
     public var implicitDependencies: [ResourceAddress] { [] }
     public var implicitDependencyKeyPaths: [String] { [] }
 }

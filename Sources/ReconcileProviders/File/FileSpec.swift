@@ -170,4 +170,14 @@ extension FileSpec {
 
 extension FileSpec {
     public var hostIdentity: String { "file \(path)" }
+
+    /// Removal needs the path alone.
+    public var removalSpec: FileSpec {
+        var spec = self
+        spec.content = nil
+        spec.contentFrom = nil
+        spec.contentSHA256 = nil
+        spec.sensitive = false
+        return spec
+    }
 }

@@ -55,4 +55,5 @@ extension FilesystemSpec {
 
 extension FilesystemSpec {
     public var hostIdentity: String { "filesystem on \(device)" }
+    public var isRemovable: Bool { false }
 }

@@ -255,4 +255,11 @@ extension OnionRelaySpec {
 
 extension OnionRelaySpec {
     public var hostIdentity: String { "onion relay map \(map)" }
+
+    /// Removal deletes the managed paths; the map's entries are not needed for that.
+    public var removalSpec: OnionRelaySpec {
+        var spec = self
+        spec.entries = []
+        return spec
+    }
 }

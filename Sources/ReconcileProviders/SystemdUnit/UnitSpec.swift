@@ -82,4 +82,11 @@ extension UnitSpec {
 
 extension UnitSpec {
     public var hostIdentity: String { "unit \(unit)" }
+
+    /// Removal stops, disables and deletes the unit file by its name alone.
+    public var removalSpec: UnitSpec {
+        var spec = self
+        spec.content = nil
+        return spec
+    }
 }
