@@ -39,9 +39,10 @@ struct ValidateCommand: ParsableCommand {
         guard format == .text else { return try report(session: session, hosts: hosts) }
         let loaded = try session.loadManifests(manifests.paths, hosts: hosts)
         let files = Set(loaded.declared.compactMap { $0.meta.mark?.file }).count
+        let declared = Set(loaded.declared.map(\.address)).count
         let names = hosts.map(\.name).joined(separator: ", ")
-        Terminal.write("\(loaded.declared.count) resources in \(files) files: valid for \(hosts.count == 1 ? "host" : "\(hosts.count) hosts:") \(names).\n")
-        let unselected = loaded.declared.count - loaded.resources.count
+        Terminal.write("\(declared) resources in \(files) files: valid for \(hosts.count == 1 ? "host" : "\(hosts.count) hosts:") \(names).\n")
+        let unselected = declared - Set(loaded.resources.map(\.address)).count
         if unselected > 0 {
             Terminal.write("\(unselected) of them \(hosts.count == 1 ? "do not apply to this host" : "apply to none of these hosts")"
                 + (facts.isEmpty ? "; check other hosts' views with --facts DIR.\n" : ".\n"))
@@ -54,7 +55,7 @@ struct ValidateCommand: ParsableCommand {
         let diagnostics = loaded.diagnostics.sorted
         let data = format == .gitlab
             ? try DiagnosticReport.gitlab(diagnostics)
-            : try DiagnosticReport.json(diagnostics, hosts: hosts.map(\.name), resources: loaded.declared.count)
+            : try DiagnosticReport.json(diagnostics, hosts: hosts.map(\.name), resources: Set(loaded.declared.map(\.address)).count)
         Terminal.write(String(decoding: data, as: UTF8.self) + "\n")
         if loaded.diagnostics.hasErrors { throw CLIExit.failure }
     }

@@ -115,3 +115,15 @@ public struct DiagnosticsError: Error, Sendable {
         self.diagnostics = diagnostics
     }
 }
+
+extension Diagnostic {
+    /// The same problem with one more note (nil: unchanged).
+    func adding(note: Note?) -> Diagnostic {
+        guard let note, !notes.contains(note) else { return self }
+        return Diagnostic(severity, at: mark, length: length, keyPath: keyPath, message, notes: notes + [note])
+    }
+
+    func appendingToMessage(_ text: String) -> Diagnostic {
+        Diagnostic(severity, at: mark, length: length, keyPath: keyPath, message + text, notes: notes)
+    }
+}

@@ -9,6 +9,8 @@ public struct LoadedManifests: Sendable {
     public var sources: [String: SourceText]
     /// Every resource declared, whichever hosts it is for (`resources` holds those of the hosts loaded for).
     public var declared: [Resource] = []
+    /// Each host's merged `kind: Values`, in the order of the hosts loaded for.
+    public var values: [HostValues] = []
 }
 
 /// From YAML files to typed resources: parse, common keys, the kind's keys, then checks across resources.
@@ -42,6 +44,7 @@ public struct ManifestLoader: Sendable {
         var resources: [Resource] = []
         var graph: [GraphNode] = []
         let auxiliary = AuxiliarySources()
+        var parsedFiles: [(path: String, documents: [YAMLDocument])] = []
         for file in files {
             sources[file.path] = SourceText(path: file.path, text: String(decoding: file.bytes, as: UTF8.self))
             let parsed = YAMLLoader.load(bytes: file.bytes, path: file.path, limits: limits)
@@ -51,34 +54,86 @@ public struct ManifestLoader: Sendable {
             if parsed.documents.isEmpty && parsed.errors.isEmpty {
                 diagnostics.warning(at: Mark(file: file.path, line: 1, column: 1), "file holds no resources")
             }
-            for part in decode(parsed.documents, path: file.path, auxiliary: auxiliary) {
+            parsedFiles.append((file.path, parsed.documents))
+        }
+        // Values first, from every file: any resource may use any of them.
+        let values = hostValues(parsedFiles, hosts: hosts, diagnostics: &diagnostics)
+        for file in parsedFiles {
+            for part in decode(file.documents, path: file.path, values: values, auxiliary: auxiliary) {
                 diagnostics.append(contentsOf: part.diagnostics.items)
-                switch part.decoded {
-                case .resource(let resource):
-                    resources.append(resource)
-                    graph.append(GraphNode(resource))
-                case .invalid(let meta?):
-                    graph.append(GraphNode(meta: meta))
-                case .invalid(nil), nil:
-                    break
+                for decoded in part.decoded {
+                    switch decoded {
+                    case .resource(let resource):
+                        resources.append(resource)
+                        graph.append(GraphNode(resource))
+                    case .invalid(let meta?):
+                        graph.append(GraphNode(meta: meta))
+                    case .invalid(nil):
+                        break
+                    }
                 }
             }
         }
         let views = HostViews(graph: graph, resources: resources, hosts: hosts)
         diagnostics.append(contentsOf: views.check(registry))
         sources.merge(auxiliary.all) { manifest, _ in manifest }
-        return LoadedManifests(resources: views.selected, diagnostics: diagnostics, sources: sources, declared: resources)
+        return LoadedManifests(
+            resources: views.selected, diagnostics: diagnostics, sources: sources, declared: resources,
+            values: values.map(\.values))
     }
 
-    /// One document's outcome: nil `decoded` for a file-scope document.
+    /// Each host's merged values; nil `hosts` (checking without a host) sees only the values
+    /// for every host, and references to host.name or labels are then errors.
+    private func hostValues(
+        _ files: [(path: String, documents: [YAMLDocument])], hosts: [HostIdentity]?, diagnostics: inout Diagnostics
+    ) -> [(values: HostValues, diagnostics: [Diagnostic])] {
+        var documents: [ValuesDocument] = []
+        for file in files {
+            var fileHosts: HostSelector?
+            for (index, document) in file.documents.enumerated() {
+                var ignored = Diagnostics()
+                if let scope = fileScope(document, index: index, diagnostics: &ignored) {
+                    fileHosts = scope
+                } else if Self.isValues(document) {
+                    var found = Diagnostics()
+                    if let values = ValuesDocument.read(document.root, fileHosts: fileHosts, diagnostics: &found) {
+                        documents.append(values)
+                    }
+                    diagnostics.append(contentsOf: found.items)
+                }
+            }
+        }
+        var merged: [(values: HostValues, diagnostics: [Diagnostic])] = []
+        var hostsOf: [Diagnostic: [String]] = [:]
+        var order: [Diagnostic] = []
+        for host in hosts ?? [HostIdentity(name: "", labels: [:])] {
+            let (values, found) = HostValues.merge(documents, for: host)
+            merged.append((values, found))
+            for diagnostic in found {
+                if hostsOf[diagnostic] == nil { order.append(diagnostic) }
+                hostsOf[diagnostic, default: []].append(host.name)
+            }
+        }
+        diagnostics.append(contentsOf: order)
+        return merged
+    }
+
+    static func isValues(_ document: YAMLDocument) -> Bool {
+        document.root["kind"]?.scalar == ValuesDocument.kind
+    }
+
+    /// One document's outcome: nothing for a file-scope or Values document, one resource per host
+    /// for a document with `${…}` references.
     private struct DecodedDocument: Sendable {
-        var decoded: Decoded?
+        var decoded: [Decoded]
         var diagnostics: Diagnostics
     }
 
     /// Every document of one file, in order. Documents do not depend on each other (but for the
     /// file scope, read first), so they are decoded on all cores.
-    private func decode(_ documents: [YAMLDocument], path: String, auxiliary: AuxiliarySources) -> [DecodedDocument] {
+    private func decode(
+        _ documents: [YAMLDocument], path: String, values: [(values: HostValues, diagnostics: [Diagnostic])], auxiliary: AuxiliarySources
+    ) -> [DecodedDocument] {
         var fileHosts: HostSelector?
         var parts: [DecodedDocument] = []
         var resourceDocuments: [(position: Int, document: YAMLDocument, fileHosts: HostSelector?)] = []
@@ -86,21 +141,63 @@ public struct ManifestLoader: Sendable {
             var found = Diagnostics()
             if let scope = fileScope(document, index: index, diagnostics: &found) {
                 fileHosts = scope
-            } else {
+            } else if !Self.isValues(document) {
                 resourceDocuments.append((parts.count, document, fileHosts))
             }
-            parts.append(DecodedDocument(decoded: nil, diagnostics: found))
+            parts.append(DecodedDocument(decoded: [], diagnostics: found))
         }
         // Decoding only reads the registry and the document; `auxiliary` takes its own lock.
         let decoded = resourceDocuments.concurrentMap(minimumCount: 256) { item in
-            var found = Diagnostics()
-            let outcome = decode(item.document, path: path, fileHosts: item.fileHosts, auxiliary: auxiliary, diagnostics: &found)
-            return DecodedDocument(decoded: outcome, diagnostics: found)
+            decodeForHosts(item.document, path: path, fileHosts: item.fileHosts, values: values, auxiliary: auxiliary)
         }
         for (item, outcome) in zip(resourceDocuments, decoded) {
             parts[item.position] = outcome
         }
         return parts
+    }
+
+    /// A document without references is decoded once, for every host. One with references is
+    /// resolved and decoded for each host it selects, and each result is that host's alone; a
+    /// problem only some hosts have names them.
+    private func decodeForHosts(
+        _ document: YAMLDocument, path: String, fileHosts: HostSelector?, values: [(values: HostValues, diagnostics: [Diagnostic])],
+        auxiliary: AuxiliarySources
+    ) -> DecodedDocument {
+        var found = Diagnostics()
+        guard !document.isEmpty, document.root.containsTemplate else {
+            let outcome = decode(document.root, document: document, path: path, fileHosts: fileHosts, auxiliary: auxiliary, diagnostics: &found)
+            return DecodedDocument(decoded: [outcome], diagnostics: found)
+        }
+        let selectors = [fileHosts, HostSelector.read(ObjectReader(node: document.root, keyPath: "", knownKeys: []))].compactMap { $0 }
+        let selected = values.filter { entry in selectors.allSatisfy { $0.matches(entry.values.host) } }
+        var outcomes: [Decoded] = []
+        var hostsOf: [Diagnostic: [String]] = [:]
+        var order: [Diagnostic] = []
+        for entry in selected {
+            var problems: [Diagnostic] = []
+            var notes: [Mark: Diagnostic.Note] = [:]
+            let host = entry.values.host
+            let root = entry.values.resolver.resolve(document.root, keyPath: "", problems: &problems, notes: &notes)
+            var decodedDiagnostics = Diagnostics()
+            var outcome = Decoded.invalid(nil)
+            if problems.isEmpty {
+                outcome = decode(
+                    root, document: document, path: path, fileHosts: fileHosts, auxiliary: auxiliary, diagnostics: &decodedDiagnostics,
+                    resolvedFor: host.name.isEmpty ? nil : host.name)
+            }
+            outcomes.append(outcome)
+            for diagnostic in problems + decodedDiagnostics.items.map({ $0.adding(note: $0.mark.flatMap { notes[$0] }) }) {
+                if hostsOf[diagnostic] == nil { order.append(diagnostic) }
+                hostsOf[diagnostic, default: []].append(host.name)
+            }
+        }
+        for diagnostic in order {
+            let names = hostsOf[diagnostic] ?? []
+            // Said when only some hosts have it, unless the message names its one host already.
+            let some = selected.count > 1 && names.count < selected.count && !(names.count == 1 && diagnostic.message.contains(names[0]))
+            found.append(some ? diagnostic.appendingToMessage(" (for host\(names.count == 1 ? "" : "s") \(names.joined(separator: ", ")))") : diagnostic)
+        }
+        return DecodedDocument(decoded: outcomes, diagnostics: found)
     }
 
     /// A first document with only `hosts:` limits every resource of its file.
@@ -123,14 +220,13 @@ public struct ManifestLoader: Sendable {
     }
 
     private func decode(
-        _ document: YAMLDocument, path: String, fileHosts: HostSelector?, auxiliary: AuxiliarySources,
-        diagnostics: inout Diagnostics
+        _ root: Node, document: YAMLDocument, path: String, fileHosts: HostSelector?, auxiliary: AuxiliarySources,
+        diagnostics: inout Diagnostics, resolvedFor: String? = nil
     ) -> Decoded {
         if document.isEmpty {
             diagnostics.error(at: document.mark, "empty document: a resource needs at least \"kind\" and \"name\"")
             return .invalid(nil)
         }
-        let root = document.root
         guard root.mapping != nil else {
             diagnostics.error(at: root.mark, "a resource must be a mapping with \"kind\" and \"name\", found a \(root.kindName)")
             return .invalid(nil)
@@ -140,10 +236,11 @@ public struct ManifestLoader: Sendable {
             return .invalid(nil)
         }
         guard let provider = registry.provider(for: kind) else {
+            let kinds = registry.kinds + [ValuesDocument.kind]
             diagnostics.error(
                 at: kindNode.mark, length: kind.count, keyPath: "kind",
-                "unknown kind \"\(kind)\"" + Suggestion.didYouMean(kind, in: registry.kinds)
-                    + " (known kinds: \(registry.kinds.joined(separator: ", ")))")
+                "unknown kind \"\(kind)\"" + Suggestion.didYouMean(kind, in: kinds)
+                    + " (known kinds: \(kinds.joined(separator: ", ")))")
             return .invalid(nil)
         }
         let reader = ObjectReader(node: root, keyPath: "", knownKeys: Self.commonKeys + provider.keys)
@@ -161,7 +258,8 @@ public struct ManifestLoader: Sendable {
         guard let name else { return .invalid(nil) }
         let meta = ResourceMeta(
             address: ResourceAddress(kind: kind, name: name), state: state, dependsOn: dependsOn,
-            mark: root.mark, nameMark: reader.value("name")?.mark, keyMarks: Self.valueMarks(of: root), hosts: hosts)
+            mark: root.mark, nameMark: reader.value("name")?.mark, keyMarks: Self.valueMarks(of: root), hosts: hosts,
+            resolvedFor: resolvedFor)
         guard let spec, !found.contains(where: { $0.severity == .error }) else { return .invalid(meta) }
         return .resource(Resource(meta: meta, spec: spec))
     }

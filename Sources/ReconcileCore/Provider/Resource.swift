@@ -25,10 +25,11 @@ public struct ResourceMeta: Sendable {
         let nameMark: Mark?
         let keyMarks: [String: Mark]
         let hosts: [HostSelector]
+        let resolvedFor: String?
 
         init(
             address: ResourceAddress, state: ResourceState, dependsOn: [DependencyReference], mark: Mark?,
-            nameMark: Mark?, keyMarks: [String: Mark], hosts: [HostSelector]
+            nameMark: Mark?, keyMarks: [String: Mark], hosts: [HostSelector], resolvedFor: String?
         ) {
             self.address = address
             self.state = state
@@ -37,6 +38,7 @@ public struct ResourceMeta: Sendable {
             self.nameMark = nameMark
             self.keyMarks = keyMarks
             self.hosts = hosts
+            self.resolvedFor = resolvedFor
         }
     }
 
@@ -49,7 +51,7 @@ public struct ResourceMeta: Sendable {
         set {
             storage = Storage(
                 address: address, state: state, dependsOn: newValue, mark: mark, nameMark: nameMark, keyMarks: keyMarks,
-                hosts: hosts)
+                hosts: hosts, resolvedFor: resolvedFor)
         }
     }
     /// Where the document starts; the anchor for resource-level errors.
@@ -60,17 +62,22 @@ public struct ResourceMeta: Sendable {
     public var keyMarks: [String: Mark] { storage.keyMarks }
     /// The file's `hosts:` and the resource's own: a host must match all of them.
     public var hosts: [HostSelector] { storage.hosts }
+    /// The host whose values its `${…}` references were resolved with: it is that host's alone.
+    public var resolvedFor: String? { storage.resolvedFor }
 
     public init(
         address: ResourceAddress, state: ResourceState = .present, dependsOn: [DependencyReference] = [],
-        mark: Mark? = nil, nameMark: Mark? = nil, keyMarks: [String: Mark] = [:], hosts: [HostSelector] = []
+        mark: Mark? = nil, nameMark: Mark? = nil, keyMarks: [String: Mark] = [:], hosts: [HostSelector] = [],
+        resolvedFor: String? = nil
     ) {
         storage = Storage(
             address: address, state: state, dependsOn: dependsOn, mark: mark, nameMark: nameMark, keyMarks: keyMarks,
-            hosts: hosts)
+            hosts: hosts, resolvedFor: resolvedFor)
     }
 
-    public func applies(to host: HostIdentity) -> Bool { hosts.allSatisfy { $0.matches(host) } }
+    public func applies(to host: HostIdentity) -> Bool {
+        (resolvedFor == nil || resolvedFor == host.name) && hosts.allSatisfy { $0.matches(host) }
+    }
 
     /// The most specific mark known for a key path, falling back to its parents, then the document.
     public func mark(for keyPath: String) -> Mark? {
