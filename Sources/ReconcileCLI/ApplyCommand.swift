@@ -157,7 +157,8 @@ struct ApplyCommand: ParsableCommand {
         let loaded = try session.loadManifests(manifests.paths, hosts: [identity])
         return try session.planner.plan(
             loaded.resources, from: .live(session.host), root: hostOptions.hostRoot, hostName: identity.name,
-            labels: identity.labels, inventory: try Inventory.load(hostOptions.stateDirectory), scope: scopeOptions.scope)
+            labels: identity.labels, inventory: try Inventory.load(hostOptions.stateDirectory), scope: scopeOptions.scope,
+            values: loaded.valueReport(for: identity))
     }
 
     /// Approval alone is not enough for a step that can lose data: it takes its own flag.

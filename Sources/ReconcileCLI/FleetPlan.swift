@@ -31,7 +31,8 @@ struct FleetPlan {
             do {
                 let plan = try session.planner.plan(
                     resources, from: .file(document, path: entry.path), root: HostRoot(document.root), hostName: document.host,
-                    labels: document.labels, inventory: document.inventory ?? .empty, scope: PlanScope(keepUndeclared: keepUndeclared))
+                    labels: document.labels, inventory: document.inventory ?? .empty, scope: PlanScope(keepUndeclared: keepUndeclared),
+                    values: loaded.valueReport(for: document.identity))
                 let saved = try out.map { folder in
                     let path = "\(folder)/\(Self.fileName(document.host)).json"
                     try session.save(try plan.jsonData(), to: path, signKey: signKey)

@@ -127,7 +127,8 @@ struct PlanCommand: ParsableCommand {
             return try orFail(session) {
                 try session.planner.plan(
                     loaded.resources, from: .live(session.host), root: hostOptions.hostRoot, hostName: identity.name,
-                    labels: identity.labels, inventory: inventory, scope: scopeOptions.scope)
+                    labels: identity.labels, inventory: inventory, scope: scopeOptions.scope,
+                    values: loaded.valueReport(for: identity))
             }
         }
         let (document, identity) = try orFail(session) {
@@ -138,7 +139,8 @@ struct PlanCommand: ParsableCommand {
         return try orFail(session) {
             try session.planner.plan(
                 loaded.resources, from: .file(document, path: facts), root: HostRoot(document.root), hostName: identity.name,
-                labels: identity.labels, inventory: document.inventory ?? .empty, scope: scopeOptions.scope)
+                labels: identity.labels, inventory: document.inventory ?? .empty, scope: scopeOptions.scope,
+                values: loaded.valueReport(for: identity))
         }
     }
 

@@ -7,13 +7,13 @@ import Testing
 /// After an intended change to the output: RECORD_SNAPSHOTS=1 swift test --filter PlanSnapshotTests, then review the diff.
 @Suite struct PlanSnapshotTests {
     func examplePlan() throws -> Plan {
-        let loaded = try ManifestLoader(registry: Providers.registry).load(paths: [repositoryRoot + "/manifests/example"])
-        #expect(!loaded.diagnostics.hasErrors)
         let factsPath = repositoryRoot + "/manifests/example/facts/mx1.example.org.json"
         let facts = try FactsDocument.load(from: try Data(contentsOf: URL(fileURLWithPath: factsPath)), path: factsPath)
+        let loaded = try ManifestLoader(registry: Providers.registry).load(paths: [repositoryRoot + "/manifests/example"], hosts: [facts.identity])
+        #expect(!loaded.diagnostics.hasErrors)
         return try Planner(registry: Providers.registry, version: "snapshot").plan(
             loaded.resources, from: .file(facts, path: factsPath), root: HostRoot(facts.root), hostName: facts.host,
-            now: Date(timeIntervalSince1970: 1_800_000_000))
+            values: loaded.valueReport(for: facts.identity), now: Date(timeIntervalSince1970: 1_800_000_000))
     }
 
     func compare(_ actual: String, snapshot name: String) throws {

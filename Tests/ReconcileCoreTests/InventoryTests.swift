@@ -332,7 +332,9 @@ import Testing
 @Suite struct UndeclaredRemovalByKindTests {
     @Test func everyExampleResourceIsRemovableExceptFilesystems() throws {
         let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../manifests/example").standardized.path
-        let loaded = try ManifestLoader(registry: Providers.registry).load(paths: [example])
+        // As mx1 sees them: the motd's ${…} references are resolved for a host.
+        let loaded = try ManifestLoader(registry: Providers.registry).load(
+            paths: [example], hosts: [HostIdentity(name: "mx1.example.org", labels: ["role": "mx", "runner": "podman"])])
         #expect(!loaded.diagnostics.hasErrors)
         // The kinds the example does not use.
         let others = loadManifest("kind: Group\nname: g\ngid: 990\n---\nkind: Directory\nname: d\npath: /srv/d\nmode: \"0750\"\nowner: root\n")

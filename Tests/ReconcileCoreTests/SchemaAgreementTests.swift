@@ -18,9 +18,13 @@ import Testing
     @Test func theManifestSchemaListsEveryKindOfTheRegistry() throws {
         let manifest = try json("manifest.schema.json")
         let kinds = ((manifest["properties"] as? [String: Any])?["kind"] as? [String: Any])?["enum"] as? [String]
-        #expect(Set(try #require(kinds)) == Set(Providers.registry.kinds))
+        // Values documents are read by the loader itself, not by a provider.
+        let documentKinds = Providers.registry.kinds + [ValuesDocument.kind]
+        #expect(Set(try #require(kinds)) == Set(documentKinds))
         let refs = (manifest["allOf"] as? [[String: Any]])?.compactMap { ($0["then"] as? [String: Any])?["$ref"] as? String }
-        #expect(Set(try #require(refs)) == Set(Providers.registry.kinds.map { "kinds/\($0).schema.json" }))
+        #expect(Set(try #require(refs)) == Set(documentKinds.map { "kinds/\($0).schema.json" }))
+        let values = try json("kinds/Values.schema.json")
+        #expect(Set(try #require(values["properties"] as? [String: Any]).keys) == Set(ValuesDocument.keys))
     }
 
     @Test func eachKindsSchemaHasExactlyTheKeysItsProviderAccepts() throws {

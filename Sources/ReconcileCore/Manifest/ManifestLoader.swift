@@ -11,6 +11,11 @@ public struct LoadedManifests: Sendable {
     public var declared: [Resource] = []
     /// Each host's merged `kind: Values`, in the order of the hosts loaded for.
     public var values: [HostValues] = []
+
+    /// What a plan for `host` records of its values.
+    public func valueReport(for host: HostIdentity) -> ValueReport? {
+        values.first { $0.host == host }.map(ValueReport.init)
+    }
 }
 
 /// From YAML files to typed resources: parse, common keys, the kind's keys, then checks across resources.

@@ -74,6 +74,9 @@ public struct Plan: Codable, Sendable, Equatable {
     public var undeclaredKept: [ResourceAddress]?
     /// No longer declared, of a kind that never removes them: the inventory lets them go, the host keeps them.
     public var released: [ReleasedResource]?
+    /// The `kind: Values` the host saw, each with the document and `file:line:column` it came
+    /// from; nil when none selects it. The changes' desired states hold them resolved.
+    public var values: [String: ValueReport.Value]?
 
     public init(
         reconcileVersion: String, createdAt: Date, host: String, labels: [String: String] = [:], root: String, source: Source,

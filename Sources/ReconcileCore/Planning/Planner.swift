@@ -66,7 +66,7 @@ public struct Planner: Sendable {
     /// declared are removed first (unless `scope` keeps them), and each change says why it happens.
     public func plan(
         _ resources: [Resource], from source: FactsSource, root: HostRoot, hostName: String, labels: [String: String] = [:],
-        inventory: Inventory = .empty, scope: PlanScope = .all, now: Date = Date()
+        inventory: Inventory = .empty, scope: PlanScope = .all, values: ValueReport? = nil, now: Date = Date()
     ) throws -> Plan {
         let declaredAll = AccountDependencies.add(resources)
         let view = try InventoryView(inventory: inventory, declared: declaredAll, registry: registry)
@@ -124,11 +124,13 @@ public struct Planner: Sendable {
         }
         Self.moveTriggersToCauses(&changes, plans: planned)
         StepBatches.merge(&changes)
-        return Plan(
+        var plan = Plan(
             reconcileVersion: version, createdAt: now, host: hostName, labels: labels, root: root.path,
             source: { if case .file = source { return .facts } else { return .live } }(), changes: changes,
             targets: scope.targets.isEmpty ? nil : scope.targets, leftOut: scope.targets.isEmpty ? nil : leftOut,
             undeclaredKept: kept, released: released.isEmpty ? nil : released)
+        plan.values = values.flatMap { $0.values.isEmpty ? nil : $0.values }
+        return plan
     }
 
     /// What a provider refused to plan, for the diagnostics (its other errors stop the plan).

@@ -41,8 +41,10 @@ public struct SavedPlanCheck: Sendable {
         derived.createdAt = saved.createdAt
         derived.source = saved.source
         derived.labels = saved.labels
-        // The declared resources --target left out are not in the file to derive them from.
+        // The declared resources --target left out, and the values the manifests set, are not in
+        // the file to derive them from (the values are in the desired states, resolved).
         derived.leftOut = saved.leftOut
+        derived.values = saved.values
         for index in derived.changes.indices where index < saved.changes.count {
             derived.changes[index].source = saved.changes[index].source
         }

@@ -4,7 +4,7 @@ import ReconcileYAML
 /// Not a resource: it changes nothing on a host, it is read before any resource is decoded.
 public struct ValuesDocument: Sendable {
     public static let kind = "Values"
-    static let keys = ["kind", "name", "hosts", "values"]
+    public static let keys = ["kind", "name", "hosts", "values"]
 
     public struct Definition: Sendable {
         public let name: String
