@@ -70,8 +70,10 @@ summary = json.load(open(sys.argv[1]))
 hosts = {h["host"]: h for h in summary["hosts"]}
 assert sorted(hosts) == ["ci1.example.org", "mx1.example.org", "mx2.example.org"], hosts
 assert summary["totals"]["hosts"] == 3 and summary["totals"]["hostsFailed"] == 0
-# ci1 gets the runner, its user and the motd, not the mail relay (its packages are installed).
-assert hosts["ci1.example.org"]["summary"]["create"] + hosts["ci1.example.org"]["summary"]["update"] == 3
+# ci1 gets the runner, its user, the motd and the hourly monitoring plan (its folder and two
+# units), not the mail relay (its packages are installed).
+ci1 = hosts["ci1.example.org"]["summary"]
+assert ci1["create"] + ci1["update"] == 6, ci1
 print("summary ok")
 PY
 check "plan job: summary.json counts 3 hosts, ci1 gets only its resources" $? "$(cat "$T/summary.log")"
