@@ -200,7 +200,19 @@ GOOD = {
     "capture time limit in seconds": CAPTURE + "timeLimit: 90\n",
     "capture world-writable (a warning only)": CAPTURE + "mode: \"0777\"\ntimeLimit: 60\n",
     "capture absent with only the proxy": "kind: CaptureProxy\nname: app\nstate: absent\nproxy: /run/app.sock.proxy\n",
+    # References stand where a kind expects a number, a mapping or a pattern: the schema accepts
+    # them there, reconcile checks the resolved value.
+    "values typed into a capture proxy": "kind: Values\nname: v\nvalues: {port: 9000, limit: 2h, rotation: {megabytes: 10, files: 3}, "
+                                         "mode: \"0660\"}\n---\n" + CAPTURE.replace("port: 9000", "port: ${values.port}")
+                                         + "timeLimit: ${values.limit}\nrotate: ${values.rotation}\nmode: ${values.mode}\n",
+    "a value as an LV's size": "kind: Values\nname: v\nvalues: {size: 1G}\n---\nkind: LogicalVolume\nname: storage/slowlv\nsize: ${values.size}\n",
+    "the host's name in a path": "kind: File\nname: a\npath: /srv/${host.name}/a\ncontent: x\n",
 }
+BROKEN.update({
+    "values not a mapping": "kind: Values\nname: v\nvalues: [a]\n",
+    "a value name with a dash": "kind: Values\nname: v\nvalues: {a-b: 1}\n",
+    "values without a name": "kind: Values\nvalues: {a: 1}\n",
+})
 with tempfile.TemporaryDirectory() as scratch:
     for name, text in {**BROKEN, **GOOD}.items():
         path = os.path.join(scratch, "case.yaml")
