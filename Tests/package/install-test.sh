@@ -163,11 +163,11 @@ check_eq "use: the facts record the version that took them" "\"reconcileVersion\
   "$(grep -o '"reconcileVersion" *: *"[^"]*"' "$R/root/mx2.json" 2>&1)"
 run_logged plan-from-facts inroot reconcile plan --detailed-exitcode --facts /root/mx2.json "$SUBSET"
 check_eq "use: the plan from those facts exits 2 (changes)" 2 "$RC" "$LOG"
-check_eq "use: it changes the motd and the relay, and creates the proxy" \
-  "CaptureProxy/app create File/motd update OnionRelay/mx update" \
+check_eq "use: it changes the motd and the relay, creates the proxy and the hourly monitoring plan" \
+  "CaptureProxy/app create Directory/node-exporter-textfiles create File/motd update OnionRelay/mx update SystemdUnit/reconcile-plan.service create SystemdUnit/reconcile-plan.timer create" \
   "$(sed -n 's/^  [-+~!]* *\([A-Za-z]*\/[^ ]*\)  \([a-z]*\) .*/\1 \2/p' "$LOG" | sort | tr '\n' ' ' | sed 's/ $//')" "$LOG"
-check "use: the relay's packages are there and tor enabled by its package already (no Package or SystemdUnit change)" \
-  sh -c "! grep -Eq '^  [-+~!]* *(Package|SystemdUnit)/' '$LOG'"
+check "use: the relay's packages are there and tor enabled by its package already (no Package or SystemdUnit change but the monitoring units)" \
+  sh -c "! grep -E '^  [-+~!]* *(Package|SystemdUnit)/' '$LOG' | grep -vq 'SystemdUnit/reconcile-plan[.]'"
 # Signed like the CI example: ssh-keygen comes with the package's Recommends.
 inroot ssh-keygen -q -t ed25519 -N '' -C ci -f /root/plan_key
 inroot sh -c 'echo "ci@example.org namespaces=\"reconcile-plan\" $(cat /root/plan_key.pub)" >/root/allowed_signers'
@@ -175,7 +175,8 @@ run_logged sign inroot reconcile plan --facts /root/mx2.json --sign-key /root/pl
 check_eq "use: plan --sign-key (ssh-keygen) exits 0" 0 "$RC" "$LOG"
 run_logged apply inroot reconcile apply --auto-approve --detailed-exitcode "${HOST[@]}" --allowed-signers /root/allowed_signers /root/mx2-plan.json
 check_eq "use: apply of the signed saved plan exits 2 (applied)" 2 "$RC" "$LOG"
-check_eq "use: the motd is in the stage" "This host is managed by reconcile; local edits are overwritten." \
+check_eq "use: the motd is in the stage, with mx2's values (05-values.yaml)" \
+  "$(printf '%s\n%s' "mx2.example.org: a mail relay (Exim, some domains relayed over Tor)." "This host is managed by reconcile; local edits are overwritten.")" \
   "$(cat "$STAGE/etc/motd" 2>&1)"
 check "use: the relay's cdb and torrc are in the stage" test -s "$STAGE/etc/exim4/onionrelay.cdb" -a -s "$STAGE/etc/tor/torrc"
 check "use: Exim's split configuration is on" grep -qx "dc_use_split_config='true'" "$STAGE/etc/exim4/update-exim4.conf.conf"
