@@ -343,7 +343,7 @@ import Testing
         for resource in loaded.declared + others.declared where resource.meta.state == .present {
             kinds.insert(resource.address.kind)
             let kept = resource.spec.removalSpec
-            let problems = kept.problems(name: resource.address.name, state: .absent)
+            let problems = kept.problems(addressName: resource.address.name, state: .absent)
             if resource.address.kind == "Filesystem" {
                 #expect(!kept.isRemovable && !problems.isEmpty, "a Filesystem is never removed")
             } else {

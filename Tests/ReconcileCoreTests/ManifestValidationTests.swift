@@ -53,7 +53,7 @@ import Testing
         #expect(headlines == [
             "a.yaml:3:7: error: path: must be an absolute path (starting with \"/\"), found \"relative\"",
             "a.yaml:5:7: error: mode: \"999\" is not an octal mode like \"0644\"",
-            "b.yaml:1:7: error: kind: unknown kind \"Fiel\"; did you mean \"File\"? (known kinds: \((Providers.registry.kinds + ["Values"]).joined(separator: ", ")))",
+            "b.yaml:1:7: error: kind: unknown kind \"Fiel\"; did you mean \"File\"? (known kinds: \((Providers.registry.kinds + ["Values", "Use"]).joined(separator: ", ")))",
             "b.yaml:7:10: error: enabled: expected true or false, found \"yes\"",
         ])
     }

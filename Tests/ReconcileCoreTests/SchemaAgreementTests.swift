@@ -1,5 +1,5 @@
 import Foundation
-import ReconcileCore
+@testable import ReconcileCore
 import ReconcileProviders
 import Testing
 
@@ -18,13 +18,15 @@ import Testing
     @Test func theManifestSchemaListsEveryKindOfTheRegistry() throws {
         let manifest = try json("manifest.schema.json")
         let kinds = ((manifest["properties"] as? [String: Any])?["kind"] as? [String: Any])?["enum"] as? [String]
-        // Values documents are read by the loader itself, not by a provider.
-        let documentKinds = Providers.registry.kinds + [ValuesDocument.kind]
+        // Values, group and Use documents are read by the loader itself, not by a provider.
+        let documentKinds = Providers.registry.kinds + [ValuesDocument.kind, ResourceGroup.kind, GroupUse.kind]
         #expect(Set(try #require(kinds)) == Set(documentKinds))
         let refs = (manifest["allOf"] as? [[String: Any]])?.compactMap { ($0["then"] as? [String: Any])?["$ref"] as? String }
         #expect(Set(try #require(refs)) == Set(documentKinds.map { "kinds/\($0).schema.json" }))
-        let values = try json("kinds/Values.schema.json")
-        #expect(Set(try #require(values["properties"] as? [String: Any]).keys) == Set(ValuesDocument.keys))
+        for (kind, keys) in [(ValuesDocument.kind, ValuesDocument.keys), (ResourceGroup.kind, ResourceGroup.keys), (GroupUse.kind, GroupUse.keys)] {
+            let schema = try json("kinds/\(kind).schema.json")
+            #expect(Set(try #require(schema["properties"] as? [String: Any]).keys) == Set(keys), "\(kind)")
+        }
     }
 
     @Test func eachKindsSchemaHasExactlyTheKeysItsProviderAccepts() throws {

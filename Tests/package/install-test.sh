@@ -136,10 +136,10 @@ RC=0; root_apt_install "$R" "$LOGS/apt-suggested.log" --no-install-recommends li
 check_eq "use: apt-get install libnet-dns-perl (suggested, for the relay's Perl lookup) exits 0" 0 "$RC" "$LOGS/apt-suggested.log"
 STAGE=$R/srv/stage
 root_unpack "$(root_tarball relay-host exim4-daemon-heavy tor tinycdb socat tcpdump)" "$STAGE"
-mkdir -p "$R/root/example"
+mkdir -p "$R/root/example/groups"
 # Unit files the stage has (a template's name stands for its instances too).
 UNITS=" $(find "$STAGE"/{etc,lib,usr/lib}/systemd/system/ -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null | sort -u | tr '\n' ' ') "
-for manifest in "$R$EX"/*.yaml; do   # the example's documents, but SystemdUnits the stage cannot have
+for manifest in "$R$EX"/*.yaml "$R$EX"/groups/*.yaml; do   # the example's documents, but SystemdUnits the stage cannot have
   awk -v units="$UNITS" 'BEGIN { RS = "\n---\n"; ORS = "" }
        function present(name,   template) {
          template = name; sub(/@[^.]*\./, "@.", template)
@@ -152,11 +152,11 @@ for manifest in "$R$EX"/*.yaml; do   # the example's documents, but SystemdUnits
          }
          if (n++) printf "\n---\n"; printf "%s", $0
        }
-       END { print "\n" }' "$manifest" >"$R/root/example/$(basename "$manifest")"
+       END { print "\n" }' "$manifest" >"$R/root/example/${manifest#"$R$EX"/}"
 done
 SUBSET=/root/example
 check_eq "use: what is left out of the example: the unit the stage has no file for" "exim4.service" \
-  "$(diff <(cat "$R$EX"/*.yaml) <(cat "$R$SUBSET"/*.yaml) | sed -n 's/^< name: \(.*\.service\)$/\1/p' | sort | tr '\n' ' ' | sed 's/ $//')"
+  "$(diff <(cat "$R$EX"/*.yaml "$R$EX"/groups/*.yaml) <(cat "$R$SUBSET"/*.yaml "$R$SUBSET"/groups/*.yaml) | sed -n 's/^< name: \(.*\.service\)$/\1/p' | sort | tr '\n' ' ' | sed 's/ $//')"
 run_logged facts inroot reconcile facts "${HOST[@]}" --out /root/mx2.json "$SUBSET"
 check_eq "use: reconcile facts of the relay host exits 0" 0 "$RC" "$LOG"
 check_eq "use: the facts record the version that took them" "\"reconcileVersion\" : \"$PKG_VERSION\"" \
@@ -164,7 +164,7 @@ check_eq "use: the facts record the version that took them" "\"reconcileVersion\
 run_logged plan-from-facts inroot reconcile plan --detailed-exitcode --facts /root/mx2.json "$SUBSET"
 check_eq "use: the plan from those facts exits 2 (changes)" 2 "$RC" "$LOG"
 check_eq "use: it changes the motd and the relay, creates the proxy and the hourly monitoring plan" \
-  "CaptureProxy/app create Directory/node-exporter-textfiles create File/motd update OnionRelay/mx update SystemdUnit/reconcile-plan.service create SystemdUnit/reconcile-plan.timer create" \
+  "CaptureProxy/app create Directory/node-exporter-textfiles create File/motd update OnionRelay/mx2/mx update SystemdUnit/reconcile-plan.service create SystemdUnit/reconcile-plan.timer create" \
   "$(sed -n 's/^  [-+~!]* *\([A-Za-z]*\/[^ ]*\)  \([a-z]*\) .*/\1 \2/p' "$LOG" | sort | tr '\n' ' ' | sed 's/ $//')" "$LOG"
 check "use: the relay's packages are there and tor enabled by its package already (no Package or SystemdUnit change but the monitoring units)" \
   sh -c "! grep -E '^  [-+~!]* *(Package|SystemdUnit)/' '$LOG' | grep -vq 'SystemdUnit/reconcile-plan[.]'"

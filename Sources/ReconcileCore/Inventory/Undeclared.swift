@@ -50,10 +50,10 @@ struct InventoryView: Sendable {
                 let spec = try provider.decodeSpec(try entry.desired.json())
                 guard spec.isRemovable else {
                     released.append(ReleasedResource(
-                        address: address, reason: spec.problems(name: address.name, state: .absent).first ?? "its kind never removes it"))
+                        address: address, reason: spec.problems(addressName: address.name, state: .absent).first ?? "its kind never removes it"))
                     continue
                 }
-                let specProblems = spec.problems(name: address.name, state: .absent)
+                let specProblems = spec.problems(addressName: address.name, state: .absent)
                 guard specProblems.isEmpty else {
                     problems.append("\(text): " + specProblems.joined(separator: "; "))
                     continue

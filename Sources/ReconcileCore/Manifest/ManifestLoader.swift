@@ -61,10 +61,12 @@ public struct ManifestLoader: Sendable {
             }
             parsedFiles.append((file.path, parsed.documents))
         }
+        // A file whose first document is a ResourceGroup is a group: its resources are made by Uses only.
+        let manifests = parsedFiles.filter { !ResourceGroup.isDefinition($0.documents) }
         // Values first, from every file: any resource may use any of them.
-        let values = hostValues(parsedFiles, hosts: hosts, diagnostics: &diagnostics)
-        for file in parsedFiles {
-            for part in decode(file.documents, path: file.path, values: values, auxiliary: auxiliary) {
+        let values = hostValues(manifests, hosts: hosts, diagnostics: &diagnostics)
+        func add(_ parts: [DecodedDocument]) {
+            for part in parts {
                 diagnostics.append(contentsOf: part.diagnostics.items)
                 for decoded in part.decoded {
                     switch decoded {
@@ -79,12 +81,68 @@ public struct ManifestLoader: Sendable {
                 }
             }
         }
+        for file in manifests {
+            add(decode(file.documents, path: file.path, values: values, auxiliary: auxiliary))
+        }
+        let instances = instantiateUses(manifests, parsed: parsedFiles, sources: &sources, diagnostics: &diagnostics)
+        add(instances.concurrentMap(minimumCount: 256) { instance in
+            var part = decodeForHosts(
+                instance.document, path: instance.path, scope: instance.scope, values: values, auxiliary: auxiliary,
+                addressPrefix: instance.addressPrefix)
+            part.diagnostics = Diagnostics(part.diagnostics.items.map { diagnostic in
+                instance.notes.reduce(diagnostic.adding(note: diagnostic.mark.flatMap { instance.parameterNotes[$0] })) { $0.adding(note: $1) }
+            })
+            return part
+        })
         let views = HostViews(graph: graph, resources: resources, hosts: hosts)
         diagnostics.append(contentsOf: views.check(registry))
         sources.merge(auxiliary.all) { manifest, _ in manifest }
         return LoadedManifests(
             resources: views.selected, diagnostics: diagnostics, sources: sources, declared: resources,
             values: values.map(\.values))
+    }
+
+    /// Every `kind: Use` of the manifests, made into its group's documents. Group files are those
+    /// given, or read from disk (and then shown in snippets too).
+    private func instantiateUses(
+        _ manifests: [(path: String, documents: [YAMLDocument])], parsed: [(path: String, documents: [YAMLDocument])],
+        sources: inout [String: SourceText], diagnostics: inout Diagnostics
+    ) -> [InstantiatedDocument] {
+        var uses: [GroupUse] = []
+        for file in manifests {
+            var fileHosts: HostSelector?
+            for (index, document) in file.documents.enumerated() {
+                var ignored = Diagnostics()
+                if let scope = fileScope(document, index: index, diagnostics: &ignored) {
+                    fileHosts = scope
+                } else if document.root["kind"]?.scalar == GroupUse.kind {
+                    var found = Diagnostics()
+                    if let use = GroupUse.read(document.root, path: file.path, scope: [fileHosts].compactMap { $0 }, diagnostics: &found) {
+                        uses.append(use)
+                    }
+                    diagnostics.append(contentsOf: found.items)
+                }
+            }
+        }
+        guard !uses.isEmpty else { return [] }
+        var byPath = Dictionary(parsed.map { (GroupUse.absolute($0.path), $0.documents) }, uniquingKeysWith: { first, _ in first })
+        var read: [String: SourceText] = [:]
+        let instantiation = GroupInstantiation(load: { path in
+            if let documents = byPath[path] { return (documents, nil) }
+            guard let data = FileManager.default.contents(atPath: path) else { return ([], "no such readable file") }
+            let bytes = [UInt8](data)
+            let parsedGroup = YAMLLoader.load(bytes: bytes, path: path, limits: limits)
+            if let error = parsedGroup.errors.first { return ([], "\(error.mark): \(error.message)") }
+            read[path] = SourceText(path: path, text: String(decoding: bytes, as: UTF8.self))
+            byPath[path] = parsedGroup.documents
+            return (parsedGroup.documents, nil)
+        })
+        var instances: [InstantiatedDocument] = []
+        for use in uses {
+            instances += instantiation.instantiate(use, diagnostics: &diagnostics)
+        }
+        sources.merge(read) { given, _ in given }
+        return instances
     }
 
     /// Each host's merged values; nil `hosts` (checking without a host) sees only the values
@@ -141,19 +199,19 @@ public struct ManifestLoader: Sendable {
     ) -> [DecodedDocument] {
         var fileHosts: HostSelector?
         var parts: [DecodedDocument] = []
-        var resourceDocuments: [(position: Int, document: YAMLDocument, fileHosts: HostSelector?)] = []
+        var resourceDocuments: [(position: Int, document: YAMLDocument, scope: [HostSelector])] = []
         for (index, document) in documents.enumerated() {
             var found = Diagnostics()
             if let scope = fileScope(document, index: index, diagnostics: &found) {
                 fileHosts = scope
-            } else if !Self.isValues(document) {
-                resourceDocuments.append((parts.count, document, fileHosts))
+            } else if !Self.isValues(document) && document.root["kind"]?.scalar != GroupUse.kind {
+                resourceDocuments.append((parts.count, document, [fileHosts].compactMap { $0 }))
             }
             parts.append(DecodedDocument(decoded: [], diagnostics: found))
         }
         // Decoding only reads the registry and the document; `auxiliary` takes its own lock.
         let decoded = resourceDocuments.concurrentMap(minimumCount: 256) { item in
-            decodeForHosts(item.document, path: path, fileHosts: item.fileHosts, values: values, auxiliary: auxiliary)
+            decodeForHosts(item.document, path: path, scope: item.scope, values: values, auxiliary: auxiliary)
         }
         for (item, outcome) in zip(resourceDocuments, decoded) {
             parts[item.position] = outcome
@@ -165,15 +223,17 @@ public struct ManifestLoader: Sendable {
     /// resolved and decoded for each host it selects, and each result is that host's alone; a
     /// problem only some hosts have names them.
     private func decodeForHosts(
-        _ document: YAMLDocument, path: String, fileHosts: HostSelector?, values: [(values: HostValues, diagnostics: [Diagnostic])],
-        auxiliary: AuxiliarySources
+        _ document: YAMLDocument, path: String, scope: [HostSelector], values: [(values: HostValues, diagnostics: [Diagnostic])],
+        auxiliary: AuxiliarySources, addressPrefix: String? = nil
     ) -> DecodedDocument {
         var found = Diagnostics()
         guard !document.isEmpty, document.root.containsTemplate else {
-            let outcome = decode(document.root, document: document, path: path, fileHosts: fileHosts, auxiliary: auxiliary, diagnostics: &found)
+            let outcome = decode(
+                document.root, document: document, path: path, scope: scope, auxiliary: auxiliary, diagnostics: &found,
+                addressPrefix: addressPrefix)
             return DecodedDocument(decoded: [outcome], diagnostics: found)
         }
-        let selectors = [fileHosts, HostSelector.read(ObjectReader(node: document.root, keyPath: "", knownKeys: []))].compactMap { $0 }
+        let selectors = scope + [HostSelector.read(ObjectReader(node: document.root, keyPath: "", knownKeys: []))].compactMap { $0 }
         let selected = values.filter { entry in selectors.allSatisfy { $0.matches(entry.values.host) } }
         var outcomes: [Decoded] = []
         var hostsOf: [Diagnostic: [String]] = [:]
@@ -187,8 +247,8 @@ public struct ManifestLoader: Sendable {
             var outcome = Decoded.invalid(nil)
             if problems.isEmpty {
                 outcome = decode(
-                    root, document: document, path: path, fileHosts: fileHosts, auxiliary: auxiliary, diagnostics: &decodedDiagnostics,
-                    resolvedFor: host.name.isEmpty ? nil : host.name)
+                    root, document: document, path: path, scope: scope, auxiliary: auxiliary, diagnostics: &decodedDiagnostics,
+                    resolvedFor: host.name.isEmpty ? nil : host.name, addressPrefix: addressPrefix)
             }
             outcomes.append(outcome)
             for diagnostic in problems + decodedDiagnostics.items.map({ $0.adding(note: $0.mark.flatMap { notes[$0] }) }) {
@@ -225,8 +285,8 @@ public struct ManifestLoader: Sendable {
     }
 
     private func decode(
-        _ root: Node, document: YAMLDocument, path: String, fileHosts: HostSelector?, auxiliary: AuxiliarySources,
-        diagnostics: inout Diagnostics, resolvedFor: String? = nil
+        _ root: Node, document: YAMLDocument, path: String, scope: [HostSelector], auxiliary: AuxiliarySources,
+        diagnostics: inout Diagnostics, resolvedFor: String? = nil, addressPrefix: String? = nil
     ) -> Decoded {
         if document.isEmpty {
             diagnostics.error(at: document.mark, "empty document: a resource needs at least \"kind\" and \"name\"")
@@ -240,8 +300,14 @@ public struct ManifestLoader: Sendable {
             diagnostics.error(at: root.mark, keyPath: "kind", "missing required key \"kind\"")
             return .invalid(nil)
         }
+        if kind == ResourceGroup.kind {
+            diagnostics.error(
+                at: kindNode.mark, keyPath: "kind",
+                "a ResourceGroup is its file's first document: the file is then a group, whose resources `kind: Use` makes")
+            return .invalid(nil)
+        }
         guard let provider = registry.provider(for: kind) else {
-            let kinds = registry.kinds + [ValuesDocument.kind]
+            let kinds = registry.kinds + [ValuesDocument.kind, GroupUse.kind]
             diagnostics.error(
                 at: kindNode.mark, length: kind.count, keyPath: "kind",
                 "unknown kind \"\(kind)\"" + Suggestion.didYouMean(kind, in: kinds)
@@ -255,14 +321,14 @@ public struct ManifestLoader: Sendable {
         }
         let state = reader.choice("state", as: ResourceState.self) ?? .present
         let dependsOn = readDependencies(reader)
-        let hosts = [fileHosts, HostSelector.read(reader)].compactMap { $0 }
+        let hosts = scope + [HostSelector.read(reader)].compactMap { $0 }
         let spec = provider.decode(
             reader, context: DecodeContext(manifestPath: path, name: name ?? "", state: state, auxiliarySources: auxiliary))
         let found = reader.allDiagnostics
         diagnostics.append(contentsOf: found)
         guard let name else { return .invalid(nil) }
         let meta = ResourceMeta(
-            address: ResourceAddress(kind: kind, name: name), state: state, dependsOn: dependsOn,
+            address: ResourceAddress(kind: kind, name: addressPrefix.map { "\($0)/\(name)" } ?? name), state: state, dependsOn: dependsOn,
             mark: root.mark, nameMark: reader.value("name")?.mark, keyMarks: Self.valueMarks(of: root), hosts: hosts,
             resolvedFor: resolvedFor)
         guard let spec, !found.contains(where: { $0.severity == .error }) else { return .invalid(meta) }

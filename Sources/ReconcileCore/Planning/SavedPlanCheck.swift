@@ -89,7 +89,7 @@ public struct SavedPlanCheck: Sendable {
                 problems.append("\(place): desired state is not a \(change.address.kind): \(error)")
                 continue
             }
-            problems.append(contentsOf: spec.problems(name: change.address.name, state: change.state).map { "\(place): desired.\($0)" })
+            problems.append(contentsOf: spec.problems(addressName: change.address.name, state: change.state).map { "\(place): desired.\($0)" })
             let meta = ResourceMeta(
                 address: change.address, state: change.state,
                 dependsOn: change.dependsOn.map { DependencyReference(address: $0, mark: nil) })

@@ -112,6 +112,19 @@ public protocol ResourceSpec: Codable, Sendable, Equatable {
 }
 
 extension ResourceSpec {
+    /// `problems(name:state:)` for a resource known by its address: an instance of a group is
+    /// `USE/NAME` (`Package/mx1/tor`), its spec names `NAME`, so the name after each `/` is tried
+    /// too before the address's own problems are reported.
+    public func problems(addressName: String, state: ResourceState) -> [String] {
+        let problems = problems(name: addressName, state: state)
+        var name = Substring(addressName)
+        while !problems.isEmpty, let slash = name.firstIndex(of: "/") {
+            name = name[name.index(after: slash)...]
+            if self.problems(name: String(name), state: state).isEmpty { return [] }
+        }
+        return problems
+    }
+
     public var removalSpec: Self { self }
     public var isRemovable: Bool { true }
     public var implicitDependencies: [ResourceAddress] { [] }

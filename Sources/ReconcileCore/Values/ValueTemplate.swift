@@ -68,6 +68,10 @@ struct ValueTemplate: Equatable {
             if let reference = reference(name) {
                 flush()
                 parts.append(.reference(reference, column: index))
+            } else if name.hasPrefix("params.") {
+                problems.append(Problem(
+                    message: "\"${\(name)}\" names a parameter, and only the resources of a ResourceGroup have parameters "
+                        + "(\"$${\" for a literal \"${\")", column: index))
             } else {
                 problems.append(Problem(
                     message: "\"${\(name)}\" is not a reference: write ${values.NAME}, ${host.name} or ${host.labels.KEY} "
