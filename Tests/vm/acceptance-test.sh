@@ -52,7 +52,7 @@ printf '#!/bin/sh\n# Stand-in for gitlab-runner: run stays up as the service use
 # The hourly monitoring plan (50-monitoring.yaml) runs the installed /usr/bin/reconcile on the
 # manifests shipped to /etc/reconcile/manifests, as this host (labels from /etc/reconcile/labels).
 ln -sf "$(realpath "$BIN")" /usr/bin/reconcile
-mkdir -p /etc/reconcile/manifests && cp -r "$M"/*.yaml /etc/reconcile/manifests/
+mkdir -p /etc/reconcile/manifests && cp -r "$M"/*.yaml "$M"/groups /etc/reconcile/manifests/
 printf 'role=mx\nrunner=podman\n' >/etc/reconcile/labels
 systemd-run --quiet --unit=app-server /usr/bin/socat "UNIX-LISTEN:/run/app.sock,fork,unlink-early,mode=660" "EXEC:tr a-z A-Z"
 poll 10 test -S /run/app.sock || not_ok "the application server listens on /run/app.sock"
