@@ -13,7 +13,7 @@ public struct ReconcileCommand: ParsableCommand {
             so an interrupted apply is finished by the next one.
 
             Exit statuses: 0 success (no changes with --detailed-exitcode), 1 error, 2 changes \
-            (with --detailed-exitcode).
+            (with --detailed-exitcode), 3 changes some of which are drift (plan --drift-exitcode).
             Shell completion: reconcile --generate-completion-script bash|zsh|fish
             """,
         version: ReconcileVersion.current,
