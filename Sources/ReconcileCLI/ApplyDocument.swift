@@ -29,6 +29,7 @@ struct ApplyDocument: Encodable {
         var triggerFailures: [ApplyReport.Failure]
         var backupsPruned: [String]
         var backupsNotPruned: [String]
+        var inventoryNotRecorded: String?
     }
 
     var formatVersion = 1
@@ -45,7 +46,7 @@ struct ApplyDocument: Encodable {
             completed: report?.completed.map(\.description) ?? [], failure: report?.failure,
             notAttempted: report?.notAttempted.map(\.description) ?? [], triggersRun: report?.triggersRun ?? [],
             triggerFailures: report?.triggerFailures ?? [], backupsPruned: report?.backupsPruned ?? [],
-            backupsNotPruned: report?.backupsNotPruned ?? [])
+            backupsNotPruned: report?.backupsNotPruned ?? [], inventoryNotRecorded: report?.inventoryNotRecorded)
     }
 
     func write() throws {

@@ -377,3 +377,20 @@ import Testing
         #expect(try recorded.recording(later, report: nil, before: recorded, hashes: try Inventory.hashes(of: later), applyID: "y", at: "t").isEmpty)
     }
 }
+
+@Suite struct InventoryReportTests {
+    @Test func anApplyWhoseInventoryWasNotRecordedFailsAndSaysWhy() {
+        var report = ApplyReport(applyID: "x")
+        report.completed = [ResourceAddress(kind: "File", name: "a")]
+        report.inventoryNotRecorded = "/var/lib/reconcile/inventory.jsonl: No space left on device"
+        #expect(!report.succeeded)
+        let text = ApplyReportRenderer.render(report)
+        #expect(text.hasPrefix("Apply FAILED."))
+        #expect(text.contains("The inventory could not record this apply (the host changed as shown): /var/lib/reconcile/inventory.jsonl: No space left on device"))
+        var record = ApplyRecord(
+            id: "x", plan: Plan(reconcileVersion: "t", createdAt: Date(), host: "h", root: "/", source: .live, changes: []),
+            startedAt: Date(), steps: 1, origin: ApplyOrigin(manifests: nil, savedPlan: nil, git: nil, user: "root"), journalOffset: 0)
+        record.finish(report, at: Date())
+        #expect(record.result == .failed && record.failure?.step == "record the inventory")
+    }
+}

@@ -15,6 +15,9 @@ public struct ApplyReport: Codable, Sendable, Equatable {
     /// `systemctl` calls made while draining queued triggers.
     public var triggersRun: [String] = []
     public var triggerFailures: [Failure] = []
+    /// Why the inventory could not record this apply: the host changed as reported, but the next
+    /// plan cannot tell drift or removals from it.
+    public var inventoryNotRecorded: String?
     /// Backup folders (apply ids) removed by the backup policy at the end.
     public var backupsPruned: [String] = []
     /// Backup folders the policy wanted gone but that could not be removed, with the reason.
@@ -24,5 +27,5 @@ public struct ApplyReport: Codable, Sendable, Equatable {
         self.applyID = applyID
     }
 
-    public var succeeded: Bool { failure == nil && triggerFailures.isEmpty }
+    public var succeeded: Bool { failure == nil && triggerFailures.isEmpty && inventoryNotRecorded == nil }
 }

@@ -101,8 +101,7 @@ public struct Executor: Sendable {
                 plan, report: report, before: before, hashes: hashes, applyID: applyID, at: ISO8601DateFormatter().string(from: Date())
             ).save(state)
         } catch {
-            // The host changed as reported; what failed is remembering it, which the next plan needs.
-            report.triggerFailures.append(.init(address: nil, step: "record the inventory \(Inventory.path(state))", message: "\(error)"))
+            report.inventoryNotRecorded = "\(Inventory.path(state)): \(error)"
         }
         journal.record(report.succeeded ? "apply-succeeded" : "apply-failed")
         record.finish(report, at: Date())

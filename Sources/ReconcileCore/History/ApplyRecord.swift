@@ -48,6 +48,7 @@ public struct ApplyRecord: Codable, Sendable, Equatable {
         endedAt = ISO8601DateFormatter().string(from: time)
         result = report.succeeded ? .complete : .failed
         failure = report.failure ?? report.triggerFailures.first
+            ?? report.inventoryNotRecorded.map { .init(address: nil, step: "record the inventory", message: $0) }
         notAttempted = report.notAttempted.isEmpty ? nil : report.notAttempted
     }
 }

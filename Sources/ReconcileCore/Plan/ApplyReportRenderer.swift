@@ -27,6 +27,9 @@ public enum ApplyReportRenderer {
         for failure in report.triggerFailures {
             lines.append("  ✗ " + TerminalText.escaped("\(failure.step): \(failure.message)"))
         }
+        if let reason = report.inventoryNotRecorded {
+            lines.append("The inventory could not record this apply (the host changed as shown): " + TerminalText.escaped(reason))
+        }
         if !report.backupsPruned.isEmpty {
             lines.append("Old backups removed (backup policy): \(report.backupsPruned.joined(separator: ", "))")
         }
