@@ -8,6 +8,7 @@ plan.schema.json and facts.schema.json. Usage: check_schemas.py PATH/TO/reconcil
 import glob
 import json
 import os
+import pathlib
 import subprocess
 import sys
 import tempfile
@@ -15,6 +16,7 @@ import tempfile
 import yaml
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BINARY = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, ".build/debug/reconcile"))
@@ -26,15 +28,23 @@ def check(name, condition, detail=""):
     print(("ok - " if condition else "not ok - ") + name + ("" if condition else f"\n    {detail}"))
 
 
+def schema_uri(relative):
+    return pathlib.Path(ROOT, "schemas", relative).as_uri()
+
+
 def load_schemas():
+    """Every schema, known by its file's URI: they have no $id, so their relative $refs resolve
+    against their own place, offline, as check-jsonschema and editors resolve them."""
     registry = Registry()
     schemas = {}
     for path in glob.glob(os.path.join(ROOT, "schemas", "**", "*.json"), recursive=True):
         with open(path) as handle:
             schema = json.load(handle)
         Draft202012Validator.check_schema(schema)
-        registry = registry.with_resource(schema["$id"], Resource.from_contents(schema))
-        schemas[os.path.relpath(path, os.path.join(ROOT, "schemas"))] = schema
+        check(f"{os.path.relpath(path, ROOT)} has no $id (its $refs resolve offline, next to it)", "$id" not in schema)
+        relative = os.path.relpath(path, os.path.join(ROOT, "schemas"))
+        registry = registry.with_resource(schema_uri(relative), Resource.from_contents(schema, default_specification=DRAFT202012))
+        schemas[relative] = schema
     return registry, schemas
 
 
@@ -43,9 +53,8 @@ REGISTRY, SCHEMAS = load_schemas()
 
 def validator(name):
     """A schema file's name, or NAME#/$defs/PART for one of its parts."""
-    if "#" in name:
-        return Draft202012Validator({"$ref": "https://reconcile.invalid/schemas/" + name}, registry=REGISTRY)
-    return Draft202012Validator(SCHEMAS[name], registry=REGISTRY)
+    file, _, fragment = name.partition("#")
+    return Draft202012Validator({"$ref": schema_uri(file) + ("#" + fragment if fragment else "")}, registry=REGISTRY)
 
 
 def schema_errors(name, instance):
@@ -69,6 +78,20 @@ for label, document in example_manifests():
     check(f"schema accepts {label}", not errors, errors)
 result = run("validate", os.path.join(ROOT, "manifests"))
 check("reconcile validate accepts manifests/", result.returncode == 0, result.stderr)
+
+# check-jsonschema (PyPI), as an operator or a CI job runs it, offline, document by document.
+WRAPPER = [sys.executable, os.path.join(ROOT, "scripts/check-manifests")]
+result = subprocess.run(WRAPPER + [os.path.join(ROOT, "manifests/example")], capture_output=True, text=True)
+check("check-jsonschema (scripts/check-manifests) accepts every document of the example, offline",
+      result.returncode == 0 and result.stdout.startswith("ok: "), result.stdout + result.stderr)
+with tempfile.TemporaryDirectory() as scratch:
+    broken = os.path.join(scratch, "two.yaml")
+    with open(broken, "w") as handle:
+        handle.write("kind: File\nname: a\npath: /a\ncontent: x\n---\nkind: File\nname: b\npath: b\ncontent: x\n")
+    result = subprocess.run(WRAPPER + [broken], capture_output=True, text=True)
+    check("check-jsonschema refuses the second document of a file and names it FILE#1",
+          result.returncode == 1 and f"{broken}#1: $.path:" in result.stdout and f"{broken}#0" not in result.stdout,
+          result.stdout + result.stderr)
 
 ONION = "tdgbhiqjnq7osklj6k7e4y37xhx6ytznp7ozqc2qxoqfhxfg3c5ygsid.onion"
 # Both the Swift validator and the schema must refuse each of these.
