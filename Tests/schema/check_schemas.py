@@ -73,6 +73,25 @@ def example_manifests():
                 yield f"{os.path.relpath(path, ROOT)}#{index}", document
 
 
+COMMON_KEYS = {"kind", "name", "state", "dependsOn", "hosts"}
+
+
+def undescribed(properties, prefix=""):
+    """Keys without a description, nested ones included (through anyOf wraps)."""
+    for key, value in properties.items():
+        if not prefix and key in COMMON_KEYS:
+            continue
+        if "description" not in value:
+            yield prefix + key
+        for holder in [value] + value.get("anyOf", []):
+            yield from undescribed(holder.get("properties", {}), prefix + key + ".")
+
+
+for name, schema in sorted(SCHEMAS.items()):
+    if name.startswith("kinds/"):
+        missing = list(undescribed(schema["properties"]))
+        check(f"{name}: every key has a description (editors show it on hover)", not missing, missing)
+
 for label, document in example_manifests():
     errors = schema_errors("manifest.schema.json", document)
     check(f"schema accepts {label}", not errors, errors)
