@@ -19,7 +19,7 @@ public struct ReconcileCommand: ParsableCommand {
         version: ReconcileVersion.current,
         subcommands: [
             ValidateCommand.self, PlanCommand.self, ApplyCommand.self, FactsCommand.self, CaptureCommand.self,
-            ExportCommand.self, SummaryCommand.self, ShowCommand.self, HistoryCommand.self, ForgetCommand.self, ValuesCommand.self,
+            ExportCommand.self, SummaryCommand.self, ShowCommand.self, HistoryCommand.self, ForgetCommand.self, ValuesCommand.self, ExplainCommand.self,
         ]
     )
 

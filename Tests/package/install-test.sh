@@ -111,6 +111,9 @@ phase_done install
 # --- use: the packaged example ----------------------------------------------------------
 phase "use: validate, facts, plan and apply of the packaged example"
 EX=/usr/share/doc/reconcile/examples/manifests
+run_logged explain inroot reconcile explain LogicalVolume cache.mode
+check_eq "use: reconcile explain reads the installed schemas" "LogicalVolume.cache.mode: one of \"writeback\", \"writethrough\", \"passthrough\" (required)" \
+  "$(sed -n 2p "$LOG")" "$LOG"
 run_logged validate inroot reconcile validate --facts "$EX/facts" "$EX"
 check_eq "use: reconcile validate --facts of the example fleet exits 0" 0 "$RC" "$LOG"
 run_logged example-plan inroot reconcile plan --detailed-exitcode --facts "$EX/facts/mx1.example.org.json" "$EX"

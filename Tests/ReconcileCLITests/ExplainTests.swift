@@ -1,0 +1,42 @@
+import Foundation
+import ReconcileCore
+import ReconcileProviders
+import Testing
+
+/// `reconcile explain` reads the schemas editors use, and says what the providers accept.
+@Suite struct ExplainTests {
+    @Test func listsEveryKindOfTheRegistryAndTheDocumentKinds() throws {
+        let run = try reconcile(["explain"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let listed = run.stdout.split(separator: "\n").dropFirst().compactMap { $0.split(separator: " ").first.map(String.init) }
+        #expect(Set(listed) == Set(Providers.registry.kinds + ["Values", "ResourceGroup", "Use"]), "\(listed)")
+    }
+
+    @Test func eachKindsKeysAreThoseItsProviderAccepts() throws {
+        for provider in Providers.registry.providers {
+            let run = try reconcile(["explain", provider.kind])
+            #expect(run.status == 0, "\(provider.kind): \(run.stderr)")
+            // Top-level keys are indented by two spaces exactly.
+            let lines = run.stdout.split(separator: "\n").drop { !$0.hasPrefix("Keys (") }.dropFirst()
+            let keys = lines.filter { $0.hasPrefix("  ") && !$0.hasPrefix("   ") && $0.contains(": ") }
+                .compactMap { $0.dropFirst(2).split(separator: ":").first.map(String.init) }
+            #expect(Set(keys) == Set(provider.keys), "\(provider.kind): \(keys)")
+        }
+    }
+
+    @Test func oneNestedKeyWithItsValues() throws {
+        let run = try reconcile(["explain", "LogicalVolume", "cache.mode"])
+        #expect(run.stdout.hasPrefix("LogicalVolume.cache.mode: one of \"writeback\", \"writethrough\", \"passthrough\" (required)\n"), "\(run.stdout)")
+        let port = try reconcile(["explain", "capturePROXY", "port"])
+        #expect(port.stdout.contains("CaptureProxy.port: integer\n") && port.stdout.contains("minimum 1") && port.stdout.contains("maximum 65535"), "\(port.stdout)")
+    }
+
+    @Test func unknownKindsAndKeysGetTheClosest() throws {
+        let kind = try reconcile(["explain", "Fiel"])
+        #expect(kind.status == 1 && kind.stderr.contains("unknown kind \"Fiel\"; did you mean \"File\"?"), "\(kind.stderr)")
+        let key = try reconcile(["explain", "File", "pth"])
+        #expect(key.status == 1 && key.stderr.contains("File has no key \"pth\"; did you mean \"path\"?"), "\(key.stderr)")
+        let nowhere = try reconcile(["explain"], environment: ["RECONCILE_SCHEMAS": "/nonexistent"])
+        #expect(nowhere.status == 0, "the source tree's schemas are still found beside the build")
+    }
+}
