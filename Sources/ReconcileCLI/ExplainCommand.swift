@@ -14,7 +14,7 @@ struct ExplainCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("A kind (File, LogicalVolume, …).", valueName: "KIND"))
+    @Argument(help: ArgumentHelp("A kind (File, LogicalVolume, ...).", valueName: "KIND"))
     var kind: String?
 
     @Argument(help: ArgumentHelp("One of its keys; nested ones with dots (cache.mode).", valueName: "KEY"))
