@@ -103,6 +103,13 @@ import Testing
         #expect(loaded.resources.map(\.address.description).sorted() == ["File/top/inner/note", "SystemdUnit/top/inner/relay-z.example.service"])
     }
 
+    @Test func aGroupsOwnProblemIsToldOnceHoweverOftenItIsUsed() {
+        let bad = "kind: ResourceGroup\nname: bad\nparameters: {n: {type: number}}\n---\nkind: File\nname: f\npath: /f\ncontent: x\n"
+        let loaded = load(
+            "kind: Use\nname: a\ngroup: groups/bad.yaml\n---\nkind: Use\nname: b\ngroup: groups/bad.yaml\n", extra: [("groups/bad.yaml", bad)])
+        #expect(headlines(loaded).filter { $0.contains("parameters.n.type") }.count == 1, "\(headlines(loaded))")
+    }
+
     @Test func aMissingGroupFileIsAnErrorAtTheUse() {
         let loaded = load("kind: Use\nname: a\ngroup: groups/none.yaml\nwith: {}\n")
         #expect(headlines(loaded).first?.hasPrefix("m.yaml:3:8: error: group: cannot read the group ") == true, "\(headlines(loaded))")

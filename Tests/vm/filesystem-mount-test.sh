@@ -89,8 +89,12 @@ check_eq "apply refuses too" 1 "$RC" "$LOG"
 check_eq "the used device is untouched" "$before" "$(wipefs --no-act --json /dev/data/used | sha256sum)"
 rm "$M/bad.yaml"
 
-# 4. the mount goes; the filesystem and its data stay
-cat >"$M/storage.yaml" <<'YAML'
+# 4. the mount goes; the filesystem and its data stay. The LV and the filesystem stay declared:
+# left out of the manifests, the LV would be planned for removal (data-loss, refused without
+# --allow-data-loss) as no longer declared.
+manifest 512M
+sed -i '/^kind: Mount$/,$d' "$M/storage.yaml"
+cat >>"$M/storage.yaml" <<'YAML'
 kind: Mount
 name: vol
 what: /dev/data/vol

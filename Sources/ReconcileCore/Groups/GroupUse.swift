@@ -64,8 +64,9 @@ struct InstantiatedDocument: Sendable {
     let parameterNotes: [Mark: Diagnostic.Note]
 }
 
-/// Makes a Use's documents from its group: the parameters checked and put in, names prefixed,
-/// dependencies inside the group rewritten; nested Uses followed, a group that uses itself refused.
+/// Makes a Use's documents from its group: the parameters checked and put in, addresses
+/// prefixed, dependencies inside the group rewritten; nested Uses followed, a group that uses
+/// itself refused.
 struct GroupInstantiation {
     /// Reads a group file by path (from the manifests given, else from disk).
     let load: (String) -> (documents: [YAMLDocument], error: String?)

@@ -138,9 +138,13 @@ public struct ManifestLoader: Sendable {
             return (parsedGroup.documents, nil)
         })
         var instances: [InstantiatedDocument] = []
+        var found = Diagnostics()
         for use in uses {
-            instances += instantiation.instantiate(use, diagnostics: &diagnostics)
+            instances += instantiation.instantiate(use, diagnostics: &found)
         }
+        // A group's own problems (a bad parameter declaration) are found once per Use: told once.
+        var seen = Set<Diagnostic>()
+        diagnostics.append(contentsOf: found.items.filter { seen.insert($0).inserted })
         sources.merge(read) { given, _ in given }
         return instances
     }

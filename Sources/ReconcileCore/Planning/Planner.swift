@@ -70,7 +70,10 @@ public struct Planner: Sendable {
     ) throws -> Plan {
         let declaredAll = AccountDependencies.add(resources)
         let view = try InventoryView(inventory: inventory, declared: declaredAll, registry: registry)
-        var (declared, removals, leftOut) = try scope.select(declared: declaredAll, removals: view.removals, released: view.released)
+        let selection = try scope.select(declared: declaredAll, removals: view.removals, released: view.released)
+        let declared = selection.declared
+        let leftOut = selection.leftOut
+        var removals = selection.removals
         var released = view.released.filter { scope.includes($0.address) }
         let kept = scope.keepUndeclared ? removals.map(\.address) + released.map(\.address) : nil
         if scope.keepUndeclared {
