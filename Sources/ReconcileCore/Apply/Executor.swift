@@ -105,7 +105,7 @@ public struct Executor: Sendable {
         }
         journal.record(report.succeeded ? "apply-succeeded" : "apply-failed")
         record.finish(report, at: Date())
-        record.stepsDone = Journal.entries(state, apply: applyID, from: record.journalOffset).filter { $0.event == "step-done" }.count
+        record.stepsDone = journal.stepsDone
         try? ApplyHistory.save(record, state)
         ApplyHistory.prune(state)
         try? RunningApply.remove(state)

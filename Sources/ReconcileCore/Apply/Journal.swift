@@ -15,6 +15,8 @@ public final class Journal: @unchecked Sendable {
 
     private let descriptor: Int32
     private let applyID: String
+    /// `step-done` lines this journal wrote: how far its apply got, without reading them back.
+    public private(set) var stepsDone = 0
     private let formatter = ISO8601DateFormatter()
 
     public init(_ state: StateDirectory, applyID: String) throws {
@@ -42,6 +44,7 @@ public final class Journal: @unchecked Sendable {
             time: formatter.string(from: Date()), apply: applyID, event: event, address: address?.description,
             step: step, detail: detail, path: path)
         guard var line = try? CanonicalJSON.encode(entry) else { return }
+        if event == "step-done" { stepsDone += 1 }
         line.append(0x0A)
         // One write per line with O_APPEND keeps lines whole even if two processes ever wrote.
         _ = line.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }

@@ -109,20 +109,12 @@ public struct ManifestLoader: Sendable {
         sources: inout [String: SourceText], diagnostics: inout Diagnostics
     ) -> [InstantiatedDocument] {
         var uses: [GroupUse] = []
-        for file in manifests {
-            var fileHosts: HostSelector?
-            for (index, document) in file.documents.enumerated() {
-                var ignored = Diagnostics()
-                if let scope = fileScope(document, index: index, diagnostics: &ignored) {
-                    fileHosts = scope
-                } else if document.root["kind"]?.scalar == GroupUse.kind {
-                    var found = Diagnostics()
-                    if let use = GroupUse.read(document.root, path: file.path, scope: [fileHosts].compactMap { $0 }, diagnostics: &found) {
-                        uses.append(use)
-                    }
-                    diagnostics.append(contentsOf: found.items)
-                }
+        for (path, document, fileHosts) in documents(ofKind: GroupUse.kind, in: manifests) {
+            var found = Diagnostics()
+            if let use = GroupUse.read(document.root, path: path, scope: [fileHosts].compactMap { $0 }, diagnostics: &found) {
+                uses.append(use)
             }
+            diagnostics.append(contentsOf: found.items)
         }
         guard !uses.isEmpty else { return [] }
         var byPath = Dictionary(parsed.map { (GroupUse.absolute($0.path), $0.documents) }, uniquingKeysWith: { first, _ in first })
@@ -155,20 +147,12 @@ public struct ManifestLoader: Sendable {
         _ files: [(path: String, documents: [YAMLDocument])], hosts: [HostIdentity]?, diagnostics: inout Diagnostics
     ) -> [(values: HostValues, diagnostics: [Diagnostic])] {
         var documents: [ValuesDocument] = []
-        for file in files {
-            var fileHosts: HostSelector?
-            for (index, document) in file.documents.enumerated() {
-                var ignored = Diagnostics()
-                if let scope = fileScope(document, index: index, diagnostics: &ignored) {
-                    fileHosts = scope
-                } else if Self.isValues(document) {
-                    var found = Diagnostics()
-                    if let values = ValuesDocument.read(document.root, fileHosts: fileHosts, diagnostics: &found) {
-                        documents.append(values)
-                    }
-                    diagnostics.append(contentsOf: found.items)
-                }
+        for (_, document, fileHosts) in self.documents(ofKind: ValuesDocument.kind, in: files) {
+            var found = Diagnostics()
+            if let values = ValuesDocument.read(document.root, fileHosts: fileHosts, diagnostics: &found) {
+                documents.append(values)
             }
+            diagnostics.append(contentsOf: found.items)
         }
         var merged: [(values: HostValues, diagnostics: [Diagnostic])] = []
         var hostsOf: [Diagnostic: [String]] = [:]
@@ -183,6 +167,26 @@ public struct ManifestLoader: Sendable {
         }
         diagnostics.append(contentsOf: order)
         return merged
+    }
+
+    /// The documents of one loader-level kind (Values, Use) in every file, each with its file's
+    /// `hosts:` (the file-scope document's problems are reported when the file is decoded).
+    private func documents(
+        ofKind kind: String, in files: [(path: String, documents: [YAMLDocument])]
+    ) -> [(path: String, document: YAMLDocument, fileHosts: HostSelector?)] {
+        var found: [(path: String, document: YAMLDocument, fileHosts: HostSelector?)] = []
+        for file in files {
+            var fileHosts: HostSelector?
+            for (index, document) in file.documents.enumerated() {
+                var ignored = Diagnostics()
+                if let scope = fileScope(document, index: index, diagnostics: &ignored) {
+                    fileHosts = scope
+                } else if document.root["kind"]?.scalar == kind {
+                    found.append((file.path, document, fileHosts))
+                }
+            }
+        }
+        return found
     }
 
     static func isValues(_ document: YAMLDocument) -> Bool {
