@@ -53,8 +53,9 @@ struct Composer {
 
     // Per-document state.
     private var anchors: [String: Built] = [:]
-    /// Anchors of the stream's earlier documents, to say why an alias to one is undefined.
-    private var earlierAnchors: Set<String> = []
+    /// Where the stream's earlier documents defined each anchor (the last definition), to say
+    /// why an alias to one is undefined and point at it.
+    private var earlierAnchors: [String: Mark] = [:]
     private var stack: [Frame] = []
     private var root: (built: Built, isEmpty: Bool)?
     private var documentMark: Mark
@@ -79,7 +80,7 @@ struct Composer {
         case .streamStart, .streamEnd:
             break
         case .documentStart:
-            earlierAnchors.formUnion(anchors.keys)
+            earlierAnchors.merge(anchors.mapValues(\.node.mark)) { _, later in later }
             anchors = [:]
             stack = []
             root = nil
@@ -147,10 +148,10 @@ struct Composer {
         guard let target = anchors[name] else {
             let message = stack.contains(where: { $0.anchor == name })
                 ? "alias *\(name) refers to a node that contains it (recursive aliases are not supported)"
-                : earlierAnchors.contains(name)
-                    ? "undefined alias *\(name): &\(name) is defined in an earlier document, and anchors end at `---` "
-                        + "(each document stands alone; repeat the value, or keep both in one document)"
-                    : "undefined alias *\(name)"
+                : earlierAnchors[name].map { anchor in
+                    "undefined alias *\(name): &\(name) is defined in an earlier document (line \(anchor.line), column \(anchor.column)), "
+                        + "and anchors end at `---` (each document stands alone; repeat the value, or keep both in one document)"
+                } ?? "undefined alias *\(name)"
             errors.append(YAMLError(mark: start, message: message, length: length))
             return placeholder(start: start, end: end)
         }

@@ -275,11 +275,72 @@ private final class LockHolder: @unchecked Sendable {
     @Test func anEmptySelectionWarns() throws {
         let stage = Stage()
         try stage.writeManifest("kind: File\nname: a\npath: /a\ncontent: x\nhosts: [elsewhere.example.org]\n")
-        let run = try reconcile(["plan", "--root", stage.root, "--host", "mx1.example.org", stage.manifest])
-        #expect(run.status == 0)
-        #expect(run.stderr.contains("warning: none of the 1 resources in \(stage.manifest) is for host mx1.example.org (no labels)"), "\(run.stderr)")
+        // Nothing to change is the truth, so --detailed-exitcode stays 0; the warning says why.
+        for extra in [[], ["--detailed-exitcode"]] {
+            let run = try reconcile(["plan", "--root", stage.root, "--host", "mx1.example.org"] + extra + [stage.manifest])
+            #expect(run.status == 0, "\(extra)")
+            #expect(run.stderr.contains("warning: none of the 1 resources in \(stage.manifest) is for host mx1.example.org (no labels)"), "\(run.stderr)")
+        }
+        let validate = try reconcile(["validate", "--root", stage.root, "--host", "mx1.example.org", stage.manifest])
+        #expect(validate.status == 0 && validate.stderr.contains("warning: none of the 1 resources"), "\(validate.stderr)")
+        #expect(validate.stdout.contains("1 of them do not apply to this host"), "\(validate.stdout)")
         try FileManager.default.createDirectory(atPath: stage.path + "/none", withIntermediateDirectories: true)
-        let empty = try reconcile(["plan", "--root", stage.root, stage.path + "/none"])
-        #expect(empty.stderr.contains("warning: no resources in \(stage.path)/none"), "\(empty.stderr)")
+        let empty = try reconcile(["plan", "--root", stage.root, "--detailed-exitcode", stage.path + "/none"])
+        #expect(empty.status == 0)
+        #expect(empty.stderr.contains("warning: no resources in \(stage.path)/none: no *.yaml or *.yml document declares one"), "\(empty.stderr)")
+        let applied = try reconcile(["apply", "--auto-approve", "--root", stage.root, stage.path + "/none"])
+        #expect(applied.status == 0 && applied.stderr.contains("warning: no resources in"), "\(applied.stderr)")
+        #expect(try filesOutsideTheStateFolder(stage).isEmpty, "an empty selection changes nothing")
+    }
+
+    /// Every mistake of a manifest at once, each located with its key path, and nothing applied.
+    @Test func commonMistakesAreAllReportedAndNothingChanges() throws {
+        let stage = Stage()
+        let onion = "tdgbhiqjnq7osklj6k7e4y37xhx6ytznp7ozqc2qxoqfhxfg3c5ygsid.onion"
+        try stage.writeManifest("""
+            kind: LogicalVolume
+            name: storage/data
+            size: 100GB
+            ---
+            kind: LogicalVolume
+            name: storage/more
+            size: +200G
+            ---
+            kind: OnionRelay
+            name: mx
+            entries:
+              example.org: \(onion.dropLast(7))e.onion
+            ---
+            {kind: File, name: a, path: /a, content: &shared "x"}
+            ---
+            {kind: File, name: b, content: *shared, path: /b}
+            ---
+            kind: File
+            name: c
+            path: /c
+            source: files/missing.txt
+            """)
+        let manifest = stage.manifest
+        let validate = try reconcile(["validate", "--root", stage.root, manifest])
+        #expect(validate.status == 1)
+        for expected in [
+            "\(manifest):3:7: error: size: \"100GB\" is not a size", "did you mean \"100G\"?",
+            "\(manifest):7:7: error: size: \"+200G\" is not a size", "e.g. size: 300G for a 100G LV grown by 200G",
+            "\(manifest):12:16: error: entries.example.org: ", "ends in \"e\" where every v3 address ends in \"d\" (a typo?)",
+            "\(manifest):16:32: error: undefined alias *shared: &shared is defined in an earlier document (line 14, column 42), and anchors end at `---`",
+            "\(manifest):21:9: error: source: cannot read \(stage.path)/files/missing.txt (relative to the manifest's folder): No such file or directory",
+        ] {
+            #expect(validate.stderr.contains(expected), "\(expected)\n\(validate.stderr)")
+        }
+        let apply = try reconcile(["apply", "--auto-approve", "--root", stage.root, manifest])
+        #expect(apply.status == 1)
+        #expect(try filesOutsideTheStateFolder(stage).isEmpty, "nothing on the host changes")
+    }
+
+    /// What is under the stage's root besides reconcile's own state (apply takes its lock first).
+    func filesOutsideTheStateFolder(_ stage: Stage) throws -> [String] {
+        let state = "var/lib/reconcile"
+        return try FileManager.default.subpathsOfDirectory(atPath: stage.root)
+            .filter { !state.hasPrefix($0) && !$0.hasPrefix(state + "/") }
     }
 }

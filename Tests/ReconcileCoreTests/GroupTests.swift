@@ -86,7 +86,7 @@ import Testing
         let problem = loaded.diagnostics.sorted.first { $0.keyPath == "path" }
         #expect(problem?.mark?.file == "groups/relay.yaml", "\(headlines(loaded))")
         #expect(problem?.notes.map { "\($0.mark): \($0.message)" } == [
-            "m.yaml:4:16: params.domain is given here", "m.yaml:1:1: in Use a, an instance of \(GroupUse.absolute("groups/relay.yaml"))",
+            "m.yaml:4:16: params.domain is given here", "m.yaml:1:1: in Use a, an instance of \(DecodeContext.absolute("groups/relay.yaml"))",
         ], "\(problem?.notes ?? [])")
     }
 

@@ -23,18 +23,38 @@ import Testing
     }
 
     @Test func sizesWithBytesSuffixesSuggestTheUnit() {
-        #expect(rendered(loadManifest(lv(size: "100GB"))).contains("\"100GB\" is not a size: a number with K, M, G, T or P (binary units), or bytes; did you mean \"100G\"? (units are binary: G is GiB)"))
+        let text = rendered(loadManifest(lv(size: "100GB")))
+        #expect(text.contains("""
+            m.yaml:3:7: error: size: "100GB" is not a size: a number with K, M, G, T or P (binary units), or bytes; \
+            did you mean "100G"? (units are binary: G is GiB)
+            3 | size: "100GB"
+              |       ^~~~~
+            """), "\(text)")
         #expect(rendered(loadManifest(lv(size: "1.5TiB"))).contains("did you mean \"1.5T\"?"))
     }
 
-    @Test func relativeSizesSayThatSizesAreAbsolute() {
-        #expect(rendered(loadManifest(lv(size: "+200G"))).contains("sizes are absolute (the LV's whole size, as lvcreate -L takes it)"))
+    @Test func relativeSizesSayThatSizesAreAbsoluteWithTheTotalToWrite() {
+        let grown = rendered(loadManifest(lv(size: "+200G")))
+        #expect(grown.contains("m.yaml:3:7: error: size: \"+200G\" is not a size"), "\(grown)")
+        #expect(grown.contains(
+            "sizes are absolute (the LV's whole size, as lvcreate -L takes it), not relative: write the total the LV should have, "
+                + "e.g. size: 300G for a 100G LV grown by 200G"), "\(grown)")
+        let shrunk = rendered(loadManifest(lv(size: "-1.5T")))
+        #expect(shrunk.contains("e.g. size: 100T for a 101.5T LV shrunk by 1.5T (shrinking also needs allowShrink: true)"), "\(shrunk)")
     }
 
-    @Test func aTypoAtTheEndOfAnOnionAddressSaysSo() {
-        let typo = String(Self.onion.dropLast(7)) + "e.onion"
-        let text = rendered(loadManifest("kind: OnionRelay\nname: mx\nentries:\n  example.org: \(typo)\n"))
-        #expect(text.contains("its last characters encode version") && text.contains("a typo near the end?"), "\(text)")
+    /// The last character holds only the version byte's low bits: a typo there leaves the
+    /// checksum matching, so the message names that character rather than "version 4".
+    @Test func aTypoInAnOnionAddressSaysSoWithoutTalkingOfVersions() {
+        let lastCharacterTypo = String(Self.onion.dropLast(7)) + "e.onion"
+        var middleTypo = Array(Self.onion)
+        middleTypo[20] = middleTypo[20] == "a" ? "b" : "a"
+        let text = rendered(loadManifest("kind: OnionRelay\nname: mx\nentries:\n  example.org: \(lastCharacterTypo)\n  example.net: \(String(middleTypo))\n"))
+        #expect(text.contains(
+            "m.yaml:4:16: error: entries.example.org: \"\(lastCharacterTypo)\": not a valid v3 onion address: it ends in \"e\" where every v3 address ends in \"d\" (a typo?)"),
+            "\(text)")
+        #expect(text.contains("m.yaml:5:16: error: entries.example.net: \"\(String(middleTypo))\": not a valid v3 onion address: its checksum does not match (a typo?)"), "\(text)")
+        #expect(!text.contains("version 4"), "\(text)")
     }
 
     @Test func anAnchorFromAnEarlierDocumentSaysAnchorsEndAtTheSeparator() {
@@ -49,12 +69,24 @@ import Testing
             path: /b
             content: *shared
             """))
-        #expect(text.contains("undefined alias *shared: &shared is defined in an earlier document, and anchors end at `---`"), "\(text)")
+        #expect(text.contains("""
+            m.yaml:9:10: error: undefined alias *shared: &shared is defined in an earlier document (line 4, column 10), and anchors end at `---` \
+            (each document stands alone; repeat the value, or keep both in one document)
+            9 | content: *shared
+              |          ^~~~~~~
+            """), "\(text)")
     }
 
     @Test func aMissingSourceFileNamesTheResolvedPathAndWhy() {
         let text = rendered(loadManifest("kind: File\nname: a\npath: /a\nsource: files/none\n", path: "/tmp/reconcile-no-such-dir/m.yaml"))
-        #expect(text.contains("cannot read /tmp/reconcile-no-such-dir/files/none (relative to the manifest's folder): No such file or directory"), "\(text)")
+        #expect(text.contains("""
+            /tmp/reconcile-no-such-dir/m.yaml:4:9: error: source: cannot read /tmp/reconcile-no-such-dir/files/none (relative to the manifest's folder): \
+            No such file or directory
+            4 | source: files/none
+            """), "\(text)")
+        let relative = rendered(loadManifest("kind: File\nname: a\npath: /a\nsource: ../files/none\n", path: "manifests/m.yaml"))
+        let cwd = FileManager.default.currentDirectoryPath
+        #expect(relative.contains("cannot read \(URL(fileURLWithPath: cwd + "/files/none").standardized.path) (relative to the manifest's folder)"), "\(relative)")
     }
 }
 

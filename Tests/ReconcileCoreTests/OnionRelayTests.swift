@@ -20,6 +20,11 @@ import Testing
         var typo = Array(Self.valid)
         typo[10] = typo[10] == "a" ? "b" : "a"
         #expect(throws: OnionAddress.Problem.badChecksum) { try OnionAddress(parsing: String(typo)) }
+        let lastCharacter = String(Self.valid.dropLast(7)) + "q.onion"
+        #expect(throws: OnionAddress.Problem.wrongLastCharacter("q")) { try OnionAddress(parsing: lastCharacter) }
+        // The character before the last holds checksum bits too: a typo there is a checksum mismatch.
+        let beforeLast = String(Self.valid.dropLast(8)) + "a" + "d.onion"
+        #expect(throws: OnionAddress.Problem.badChecksum) { try OnionAddress(parsing: beforeLast) }
     }
 
     @Test func refusesOtherShapes() throws {

@@ -20,7 +20,7 @@ import ReconcileYAML
     @Test func anchorsDoNotCrossDocuments() {
         let result = load("a: &x 1\n---\nb: *x\n")
         #expect(result.errors.map(\.message) == [
-            "undefined alias *x: &x is defined in an earlier document, and anchors end at `---` "
+            "undefined alias *x: &x is defined in an earlier document (line 1, column 4), and anchors end at `---` "
                 + "(each document stands alone; repeat the value, or keep both in one document)",
         ])
         #expect(load("a: 1\n---\nb: *y\n").errors.map(\.message) == ["undefined alias *y"])

@@ -35,14 +35,8 @@ struct GroupUse: Sendable {
               !reader.allDiagnostics.contains(where: { $0.severity == .error }) else { return nil }
         let resolved = DecodeContext(manifestPath: path, name: name, state: .present).resolveManifestRelative(group)
         return GroupUse(
-            name: name, groupPath: Self.absolute(resolved), groupNode: groupNode, with: with,
+            name: name, groupPath: DecodeContext.absolute(resolved), groupNode: groupNode, with: with,
             withNode: withNode, mark: root.mark, scope: selectors)
-    }
-
-    /// One spelling per file, whether given relative or not, to find a group and tell a cycle.
-    static func absolute(_ path: String) -> String {
-        let full = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
-        return URL(fileURLWithPath: full).standardized.path
     }
 
     /// Where its resources' problems are also shown.

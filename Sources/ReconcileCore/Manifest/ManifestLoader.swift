@@ -117,7 +117,7 @@ public struct ManifestLoader: Sendable {
             diagnostics.append(contentsOf: found.items)
         }
         guard !uses.isEmpty else { return [] }
-        var byPath = Dictionary(parsed.map { (GroupUse.absolute($0.path), $0.documents) }, uniquingKeysWith: { first, _ in first })
+        var byPath = Dictionary(parsed.map { (DecodeContext.absolute($0.path), $0.documents) }, uniquingKeysWith: { first, _ in first })
         var read: [String: SourceText] = [:]
         let instantiation = GroupInstantiation(load: { path in
             if let documents = byPath[path] { return (documents, nil) }

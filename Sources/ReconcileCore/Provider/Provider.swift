@@ -61,6 +61,13 @@ public struct DecodeContext: Sendable {
             .joined(separator: "/")
         return directory.isEmpty ? path : "\(directory)/\(path)"
     }
+
+    /// One spelling per file, absolute and without `.`/`..`, whether given relative or not: what
+    /// messages show, and how groups are told apart.
+    public static func absolute(_ path: String) -> String {
+        let full = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        return URL(fileURLWithPath: full).standardized.path
+    }
 }
 
 /// A resource kind: decode and check manifests, probe the host in one batch, plan changes.

@@ -138,7 +138,7 @@ extension FileSpec {
                     switch Self.readSource(resolved) {
                     case .success(let data): content = data
                     case .failure(let reason):
-                        reader.error("source", "cannot read \(resolved) (\(source.hasPrefix("/") ? "as written" : "relative to the manifest's folder")): \(reason)")
+                        reader.error("source", "cannot read \(DecodeContext.absolute(resolved)) (\(source.hasPrefix("/") ? "as written" : "relative to the manifest's folder")): \(reason)")
                     }
                 }
             default:

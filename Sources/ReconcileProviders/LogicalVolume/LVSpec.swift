@@ -1,3 +1,4 @@
+import Foundation
 import ReconcileCore
 
 /// `kind: LogicalVolume`: an LV of a given size, optionally with a dm-cache on a fast PV of the same VG
@@ -132,14 +133,25 @@ extension LVSpec {
     /// What people write from habit: lvresize's relative "+200G", df's "100GB" or "100GiB".
     static func sizeHint(_ text: String) -> String {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        if trimmed.hasPrefix("+") || trimmed.hasPrefix("-") {
-            return "; sizes are absolute (the LV's whole size, as lvcreate -L takes it): write what the LV should be, not the change"
+        if let sign = trimmed.first, sign == "+" || sign == "-" {
+            return "; sizes are absolute (the LV's whole size, as lvcreate -L takes it), not relative: write the total the LV should have"
+                + relativeSizeExample(String(trimmed.dropFirst()), growing: sign == "+")
         }
         for suffix in ["iB", "ib", "B", "b"] where trimmed.count > suffix.count && trimmed.hasSuffix(suffix) {
             let shorter = String(trimmed.dropLast(suffix.count))
             if ByteSize(parsing: shorter) != nil { return "; did you mean \"\(shorter)\"? (units are binary: G is GiB)" }
         }
         return ""
+    }
+
+    /// ", e.g. size: 300G for a 100G LV grown by 200G", in the number and unit the manifest used.
+    private static func relativeSizeExample(_ change: String, growing: Bool) -> String {
+        guard ByteSize(parsing: change) != nil else { return "" }
+        let unit = change.last.map { $0.isNumber ? "" : String($0) } ?? ""
+        guard let amount = Decimal(string: unit.isEmpty ? change : String(change.dropLast())) else { return "" }
+        let (base, total) = growing ? (Decimal(100), 100 + amount) : (100 + amount, Decimal(100))
+        return ", e.g. size: \(total)\(unit) for a \(base)\(unit) LV \(growing ? "grown" : "shrunk") by \(change)"
+            + (growing ? "" : " (shrinking also needs allowShrink: true)")
     }
 }
 

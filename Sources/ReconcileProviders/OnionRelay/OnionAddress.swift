@@ -11,7 +11,8 @@ public struct OnionAddress: Sendable, Hashable, CustomStringConvertible {
         case version2
         case badLength(Int)
         case badCharacters
-        case wrongVersion(UInt8)
+        /// Key and checksum agree, only the version byte (the last character) is off: a typo there.
+        case wrongLastCharacter(Character)
         case badChecksum
 
         public var description: String {
@@ -21,9 +22,9 @@ public struct OnionAddress: Sendable, Hashable, CustomStringConvertible {
                 return "this is a v2 onion address (16 characters); v2 onion services stopped working in October 2021: use the service's v3 address (56 characters)"
             case .badLength(let count): return "a v3 onion address has 56 base32 characters before .onion, this has \(count)"
             case .badCharacters: return "a v3 onion address uses only base32 characters a–z and 2–7"
-            case .wrongVersion(let version):
-                return "not a valid v3 address: its last characters encode version \(version), not 3 (a typo near the end?)"
-            case .badChecksum: return "the address's checksum does not match its key (a typo?)"
+            case .wrongLastCharacter(let found):
+                return "not a valid v3 onion address: it ends in \"\(found)\" where every v3 address ends in \"d\" (a typo?)"
+            case .badChecksum: return "not a valid v3 onion address: its checksum does not match (a typo?)"
             }
         }
     }
@@ -36,18 +37,23 @@ public struct OnionAddress: Sendable, Hashable, CustomStringConvertible {
         if label.count == 16 { throw Problem.version2 }
         guard label.count == 56 else { throw Problem.badLength(label.count) }
         guard let bytes = Self.base32Decode(label), bytes.count == 35 else { throw Problem.badCharacters }
-        let key = bytes[0..<32]
-        let version = bytes[34]
-        guard version == 3 else { throw Problem.wrongVersion(version) }
+        // The checksum covers the key and version 3, so a typo anywhere shows as a mismatch; one
+        // in the last character changes only the version byte (its low 5 bits) and leaves the
+        // checksum matching, which tells that typo apart ("version 4" would mislead).
         var digestInput = Data(".onion checksum".utf8)
-        digestInput.append(contentsOf: key)
-        digestInput.append(version)
+        digestInput.append(contentsOf: bytes[0..<32])
+        digestInput.append(Self.version)
         let digest = Array(SHA3_256.hash(data: digestInput))
-        guard digest[0] == bytes[32], digest[1] == bytes[33] else { throw Problem.badChecksum }
+        let checksumMatches = digest[0] == bytes[32] && digest[1] == bytes[33]
+        if bytes[34] != Self.version, checksumMatches, let last = label.last { throw Problem.wrongLastCharacter(last) }
+        guard checksumMatches, bytes[34] == Self.version else { throw Problem.badChecksum }
         host = lowered
     }
 
     public var description: String { host }
+
+    /// The address's last byte: 3 for every v3 address, which is why they all end in "d".
+    static let version: UInt8 = 3
 
     static func base32Decode(_ text: String) -> [UInt8]? {
         var buffer: UInt32 = 0
