@@ -18,7 +18,7 @@ struct CaptureCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The CaptureProxy's name.")
+    @Argument(help: "The CaptureProxy's name.", completion: ShellCompletion.captureNames)
     var name: String
 
     @Argument(help: ArgumentHelp("Manifest files or directories (default: the current directory).", valueName: "PATHS"))
@@ -27,17 +27,20 @@ struct CaptureCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "LEVEL"))
     var logLevel: Logger.Level = .warning
 
+    /// The manifests to read: those given, else the current directory.
+    var manifestPaths: [String] { paths.isEmpty ? ["."] : paths }
+
     func run() throws {
         // This host, as is: every host option at its default.
         var options = try HostOptions.parse([])
         options.logLevel = logLevel
         let session = Session(options: options)
-        let loaded = try session.loadManifests(paths.isEmpty ? ["."] : paths, hosts: [try session.identity()])
+        let loaded = try session.loadManifests(manifestPaths, hosts: [try session.identity()])
         let address = ResourceAddress(kind: CaptureProxyProvider.kind, name: name)
         guard let resource = loaded.resources.first(where: { $0.address == address }),
               let spec = resource.spec as? CaptureProxySpec else {
             let known = loaded.resources.filter { $0.address.kind == CaptureProxyProvider.kind }.map(\.address.name)
-            Terminal.writeError("error: no \(address) in \(paths.isEmpty ? "." : paths.joined(separator: " "))"
+            Terminal.writeError("error: no \(address) in \(manifestPaths.joined(separator: " "))"
                 + (known.isEmpty ? "" : " (declared: \(known.joined(separator: ", ")))"))
             throw CLIExit.failure
         }

@@ -14,15 +14,20 @@ struct ExplainCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("A kind (File, LogicalVolume, ...).", valueName: "KIND"))
+    @Argument(help: ArgumentHelp("A kind (File, LogicalVolume, ...).", valueName: "KIND"), completion: ShellCompletion.kinds)
     var kind: String?
 
-    @Argument(help: ArgumentHelp("One of its keys; nested ones with dots (cache.mode).", valueName: "KEY"))
+    @Argument(help: ArgumentHelp("One of its keys; nested ones with dots (cache.mode).", valueName: "KEY"), completion: ShellCompletion.keys)
     var key: String?
 
-    func run() throws {
+    /// The schemas of this installation (or of the source tree beside a development build).
+    static var schemaFolder: String? {
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        guard let folder = KindDocumentation.schemaFolder(environment: ProcessInfo.processInfo.environment, executable: executable) else {
+        return KindDocumentation.schemaFolder(environment: ProcessInfo.processInfo.environment, executable: executable)
+    }
+
+    func run() throws {
+        guard let folder = Self.schemaFolder else {
             Terminal.writeError("error: the JSON Schemas were not found (set RECONCILE_SCHEMAS to the folder of manifest.schema.json)")
             throw CLIExit.failure
         }

@@ -13,7 +13,9 @@ struct ForgetCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("Kind/name as plans print it (globs allowed: 'File/old-*').", valueName: "ADDRESS"))
+    @Argument(
+        help: ArgumentHelp("Kind/name as plans print it (globs allowed: 'File/old-*').", valueName: "ADDRESS"),
+        completion: ShellCompletion.addresses)
     var addresses: [String]
 
     @OptionGroup var hostOptions: HostOptions

@@ -77,7 +77,7 @@ public struct ManifestOptions: ParsableArguments {
 struct ScopeOptions: ParsableArguments {
     @Option(name: .customLong("target"), help: ArgumentHelp(
         "Limit the run to this resource and what it depends on (repeatable; Kind/name, globs allowed: 'File/*').",
-        valueName: "ADDRESS"))
+        valueName: "ADDRESS"), completion: ShellCompletion.addresses)
     var targets: [String] = []
 
     @Flag(name: .long, help: "Report resources that are in the inventory but no longer declared, without removing them.")

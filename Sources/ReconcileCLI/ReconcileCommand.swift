@@ -39,6 +39,7 @@ public struct ReconcileCommand: ParsableCommand {
         // A closed pipe (`reconcile plan | head`) must not kill an apply half-way.
         signal(SIGPIPE, SIG_IGN)
         let given = arguments ?? Array(CommandLine.arguments.dropFirst())
+        if given.first == "---completion" { ShellCompletion.answer(given) }
         if let unknown = unknownCommand(given) {
             Terminal.writeError("error: \(unknown)")
             Foundation.exit(64)
