@@ -111,6 +111,17 @@ def mixed_workload(n, out):
                 f.write(f"cache:\n  name: lv{i:05d}_cache\n  mode: writeback\n  size: 1G\n  device: /dev/md3\n")
 
 
+def units_workload(n, out):
+    """N SystemdUnits with their own unit files, every other one enabled (issue 18)."""
+    os.makedirs(out, exist_ok=True)
+    with open(f"{out}/units.yaml", "w") as f:
+        for i in range(n):
+            body = (f"[Unit]\nDescription=bench unit {i}\n[Service]\nExecStart=/bin/sleep infinity\n"
+                    f"[Install]\nWantedBy=multi-user.target\n")
+            f.write(f"---\nkind: SystemdUnit\nname: bench-{i:05d}.service\ncontent: {json.dumps(body)}\n"
+                    f"enabled: {'true' if i % 2 == 0 else 'false'}\n")
+
+
 def lv_facts(n, facts_path):
     """Adds LogicalVolume facts in the shape `reconcile facts` writes (LVObservation): one VG
     'bench' with two PVs, a third of the LVs missing (create), a third present at the wanted
@@ -145,6 +156,8 @@ if __name__ == "__main__":
         files_workload(n, sys.argv[3], sys.argv[4])
     elif what == "mixed":
         mixed_workload(n, sys.argv[3])
+    elif what == "units":
+        units_workload(n, sys.argv[3])
     elif what == "lvfacts":
         lv_facts(n, sys.argv[3])
     elif what == "split":

@@ -66,7 +66,7 @@ import Testing
         let root = HostRoot(directory.path)
         let state = StateDirectory(directory.path + "/state")
         let runner = RecordedRunner([:]) { argv in
-            argv.last == "bad.service" ? CommandResult(status: 5, stderr: Data("Unit bad.service not found.\n".utf8))
+            argv.contains("bad.service") ? CommandResult(status: 5, stderr: Data("Unit bad.service not found.\n".utf8))
                 : CommandResult(status: 0)
         }
         let executor = Executor(files: LocalFileSystem(root: root), commands: runner, state: state, logger: Logger(label: "t"))
@@ -77,6 +77,12 @@ import Testing
         #expect(!report.succeeded)
         #expect(report.triggerFailures.map(\.step) == ["systemctl restart bad.service"])
         #expect(report.triggersRun == ["systemctl restart good.service"])
+        // One call for both, then each alone to find the one that fails.
+        #expect(runner.recordedCalls == [
+            ["systemctl", "--root=\(directory.path)", "restart", "bad.service", "good.service"],
+            ["systemctl", "--root=\(directory.path)", "restart", "bad.service"],
+            ["systemctl", "--root=\(directory.path)", "restart", "good.service"],
+        ])
     }
 
     @Test func journalRecordsEveryStep() throws {

@@ -16,4 +16,7 @@ extern const unsigned long long RECONCILE_RESOLVE_IN_ROOT;
 extern const int RECONCILE_O_PATH;
 extern const int RECONCILE_AT_EMPTY_PATH;
 
+/// syncfs(2), declared by glibc only under _GNU_SOURCE: one flush of a whole file system.
+int reconcile_syncfs(int fd);
+
 #endif

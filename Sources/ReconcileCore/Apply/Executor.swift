@@ -79,17 +79,27 @@ public struct Executor: Sendable {
         try RunningApply(apply: applyID, startedAt: now, steps: steps, journalOffset: journal.offset).save(state)
         try registered.save(state)
         journal.record("apply-started", detail: "\(plan.summary.changed) changes, \(steps) steps")
-        for (index, change) in pending.enumerated() {
-            onEvent(.changeStarted(change))
-            journal.record("change-started", address: change.address, detail: change.action.rawValue)
-            if let failure = run(change, queue: &queue, applyID: applyID, journal: journal, onEvent: onEvent) {
+        var index = 0
+        while index < pending.count {
+            let groupEnd = Self.writeGroupEnd(pending, from: index)
+            let outcome: (completed: Int, failure: ApplyReport.Failure?)
+            if groupEnd > index {
+                outcome = runWriteGroup(pending[index..<groupEnd], queue: &queue, applyID: applyID, journal: journal, onEvent: onEvent)
+            } else {
+                let change = pending[index]
+                onEvent(.changeStarted(change))
+                journal.record("change-started", address: change.address, detail: change.action.rawValue)
+                let failure = run(change, queue: &queue, applyID: applyID, journal: journal, onEvent: onEvent)
+                if failure == nil { markDone(change, journal: journal, onEvent: onEvent) }
+                outcome = (failure == nil ? 1 : 0, failure)
+            }
+            report.completed += pending[index..<(index + outcome.completed)].map(\.address)
+            if let failure = outcome.failure {
                 report.failure = failure
-                report.notAttempted = pending[(index + 1)...].map(\.address)
+                report.notAttempted = pending[(index + outcome.completed + 1)...].map(\.address)
                 break
             }
-            report.completed.append(change.address)
-            journal.record("change-done", address: change.address)
-            onEvent(.changeCompleted(change))
+            index += outcome.completed
         }
         drain(&queue, report: &report, journal: journal, onEvent: onEvent)
         let pruned = backupPolicy.prune(state, current: applyID, now: now)
@@ -131,38 +141,80 @@ public struct Executor: Sendable {
             journal.record("trigger-failed", step: "systemctl daemon-reload", detail: "\(error)")
             return
         }
-        while let trigger = queue.triggers.first {
-            let step = Step.systemctl(trigger.systemctl)
-            onEvent(.triggerRun(step.summary))
+        while let first = queue.triggers.first?.systemctl {
+            // The queued triggers of one verb in a row: one call, each unit alone only if it fails.
+            let units = queue.triggers.prefix { $0.systemctl.verb == first.verb }.map(\.systemctl.unit)
+            let batch = SystemctlStep(first.verb, first.unit, others: units.count > 1 ? Array(units.dropFirst()) : nil)
+            onEvent(.triggerRun(Step.systemctl(batch).summary))
+            let failures: [String: String]
             do {
-                try perform(step, queue: &queue, applyID: report.applyID, onEvent: onEvent)
-                report.triggersRun.append(step.summary)
-                journal.record("trigger-done", step: step.summary)
+                try daemonReloadIfPending(&queue, onEvent: onEvent)
+                _ = try commands.checked(Self.systemctlArgv(batch, root: root))
+                failures = [:]
             } catch {
-                report.triggerFailures.append(.init(address: nil, step: step.summary, message: "\(error)"))
-                journal.record("trigger-failed", step: step.summary, detail: "\(error)")
+                failures = units.count == 1 ? [first.unit: "\(error)"] : eachAlone(batch)
             }
-            queue.triggers.removeFirst()
+            for unit in units {
+                let summary = Step.systemctl(batch.only(unit)).summary
+                if let message = failures[unit] {
+                    report.triggerFailures.append(.init(address: nil, step: summary, message: message))
+                    journal.record("trigger-failed", step: summary, detail: message)
+                } else {
+                    report.triggersRun.append(summary)
+                    journal.record("trigger-done", step: summary)
+                }
+            }
+            queue.triggers.removeFirst(units.count)
             try? queue.save(state)
         }
+    }
+
+    /// Runs the call for each unit alone; the error of each that fails.
+    private func eachAlone(_ step: SystemctlStep) -> [String: String] {
+        var failures: [String: String] = [:]
+        for unit in step.units {
+            do {
+                _ = try commands.checked(Self.systemctlArgv(step.only(unit), root: root))
+            } catch {
+                failures[unit] = "\(error)"
+            }
+        }
+        return failures
+    }
+
+    func markDone(_ change: Change, journal: Journal, onEvent: (ApplyEvent) -> Void) {
+        journal.record("change-done", address: change.address)
+        onEvent(.changeCompleted(change))
     }
 
     /// Queues the change's triggers, then runs its steps; returns the first failure.
     private func run(
         _ change: Change, queue: inout TriggerQueue, applyID: String, journal: Journal, onEvent: (ApplyEvent) -> Void
     ) -> ApplyReport.Failure? {
+        if let failure = queueTriggers(of: change, into: &queue, journal: journal) { return failure }
+        return run(change.steps[...], of: change, queue: &queue, applyID: applyID, journal: journal, onEvent: onEvent)
+    }
+
+    /// On disk before the change's first step, so a kill after it cannot lose them.
+    func queueTriggers(of change: Change, into queue: inout TriggerQueue, journal: Journal) -> ApplyReport.Failure? {
+        guard !change.triggers.isEmpty else { return nil }
         do {
-            if !change.triggers.isEmpty {
-                for trigger in change.triggers where !queue.triggers.contains(trigger) {
-                    queue.triggers.append(trigger)
-                }
-                try queue.save(state)
+            for trigger in change.triggers where !queue.triggers.contains(trigger) {
+                queue.triggers.append(trigger)
             }
+            try queue.save(state)
         } catch {
             journal.record("step-failed", address: change.address, step: "queue triggers", detail: "\(error)")
             return .init(address: change.address, step: "queue triggers", message: "\(error)")
         }
-        for step in change.steps {
+        return nil
+    }
+
+    func run(
+        _ steps: ArraySlice<Step>, of change: Change, queue: inout TriggerQueue, applyID: String, journal: Journal,
+        onEvent: (ApplyEvent) -> Void
+    ) -> ApplyReport.Failure? {
+        for step in steps {
             onEvent(.stepStarted(change.address, step))
             journal.record("step-started", address: change.address, step: step.summary, path: step.writtenPath)
             do {
@@ -190,11 +242,7 @@ public struct Executor: Sendable {
                 _ = try commands.checked(Command(command.argv, environment: command.environment))
             }
         case .writeFile(let write):
-            if write.needsDaemonReload && root.isLive {
-                queue.daemonReload = true
-                try queue.save(state)
-            }
-            try writeFile(write, applyID: applyID)
+            try writeFile(write, queue: &queue, applyID: applyID, batch: nil)
         case .setAttributes(let attributes):
             try files.setAttributes(
                 attributes.path, mode: attributes.mode, uid: try attributes.owner.map(uid),
@@ -207,8 +255,7 @@ public struct Executor: Sendable {
             if remove.backup { try backUp(remove.path, applyID: applyID) }
             try files.remove(remove.path)
         case .systemctl(let systemctl):
-            try daemonReloadIfPending(&queue, onEvent: onEvent)
-            _ = try commands.checked(Self.systemctlArgv(systemctl, root: root))
+            try runSystemctl(systemctl, queue: &queue, onEvent: onEvent)
         case .check(let check):
             try runCheck(check)
         case .compileCDB(let compile):
@@ -218,6 +265,8 @@ public struct Executor: Sendable {
             try editTOML(edit, applyID: applyID)
         case .makeFilesystem(let make):
             try makeFilesystem(make)
+        case .link(let link):
+            try files.createSymlink(link.path, target: link.target)
         case .removeDirectory(let directory):
             try files.removeDirectory(directory.path, recursive: directory.recursive)
         case .createDirectory(let directory):
@@ -281,9 +330,33 @@ public struct Executor: Sendable {
         }
     }
 
-    /// Under a staging root only unit-file operations make sense; they take `--root`.
+    /// Under a staging root only unit-file operations make sense; they take `--root`. Live,
+    /// enable and disable leave systemd's reload to the one the apply makes (`--no-reload`).
     public static func systemctlArgv(_ step: SystemctlStep, root: HostRoot) -> [String] {
-        root.isLive ? ["systemctl"] + step.arguments : ["systemctl", "--root=\(root.path)"] + step.arguments
+        guard root.isLive else { return ["systemctl", "--root=\(root.path)"] + step.arguments }
+        return step.changesUnitFiles ? ["systemctl", step.verb.rawValue, "--no-reload"] + step.units : ["systemctl"] + step.arguments
+    }
+
+    /// One call for all the step's units; when it fails, each unit alone, to name the ones that fail.
+    func runSystemctl(_ step: SystemctlStep, queue: inout TriggerQueue, onEvent: (ApplyEvent) -> Void) throws {
+        // Enabling reads unit files from disk; only running units need systemd to have reloaded.
+        if !step.changesUnitFiles { try daemonReloadIfPending(&queue, onEvent: onEvent) }
+        defer {
+            if step.changesUnitFiles && root.isLive {
+                queue.daemonReload = true
+                try? queue.save(state)
+            }
+        }
+        do {
+            _ = try commands.checked(Self.systemctlArgv(step, root: root))
+        } catch let error as ReconcileError where step.units.count > 1 {
+            onEvent(.progress("systemctl \(step.verb.rawValue) failed for the batch of \(step.units.count) units; trying each alone"))
+            let failures = eachAlone(step)
+            let failed = step.units.compactMap { unit in failures[unit].map { "\(unit): \($0)" } }
+            guard !failed.isEmpty else { throw error }
+            throw ReconcileError.notAllowed(
+                "systemctl \(step.verb.rawValue) failed for \(failed.count) of \(step.units.count) units:\n  " + failed.joined(separator: "\n  "))
+        }
     }
 
     /// Runs a queued daemon-reload; reports it, since the plan only promises it.
@@ -297,7 +370,12 @@ public struct Executor: Sendable {
         try queue.save(state)
     }
 
-    private func writeFile(_ write: WriteFileStep, applyID: String) throws {
+    /// Written and renamed into place now, or (with a batch) staged for the batch's commit.
+    func writeFile(_ write: WriteFileStep, queue: inout TriggerQueue, applyID: String, batch: WriteBatch?) throws {
+        if write.needsDaemonReload && root.isLive {
+            queue.daemonReload = true
+            try queue.save(state)
+        }
         let content = try self.content(of: write)
         let existing = try files.status(write.path)
         if let existing, existing.type == .directory {
@@ -312,9 +390,13 @@ public struct Executor: Sendable {
             try backUp(write.path, applyID: applyID)
         }
         let mode = write.mode ?? existing?.mode ?? 0o644
-        try files.writeAtomically(
-            write.path, content: content, mode: mode,
-            uid: try write.owner.map(uid), gid: try write.group.map(gid))
+        let owner = try write.owner.map(uid)
+        let group = try write.group.map(gid)
+        if let batch {
+            try files.stage(write.path, content: content, mode: mode, uid: owner, gid: group, in: batch)
+        } else {
+            try files.writeAtomically(write.path, content: content, mode: mode, uid: owner, gid: group)
+        }
     }
 
     /// Sensitive content is read now (from the host when the plan names where), and written only

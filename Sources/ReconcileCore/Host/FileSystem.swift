@@ -42,6 +42,19 @@ public protocol HostFileSystem: Sendable {
         _ path: String, mode: UInt32, uid: UInt32?, gid: UInt32?,
         produce: (Int32) throws -> Void, verify: (String) throws -> Void
     ) throws
+    /// Writes `content` to a temp file beside `path`, not yet durable nor in place: `commit`
+    /// makes the batch's files durable together and renames each into place.
+    func stage(_ path: String, content: Data, mode: UInt32, uid: UInt32?, gid: UInt32?, in batch: WriteBatch) throws
+    /// One sync for the batch's files, then each renamed into place in order (`committed` is
+    /// told each index), then one sync per folder. A rename that fails throws `WriteBatch.Failure`.
+    func commit(_ batch: WriteBatch, committed: (Int) -> Void) throws
+    /// A symbolic link at `path`, made atomically, parents created 0755; a link to `target`
+    /// already there is left, anything else there is refused.
+    func createSymlink(_ path: String, target: String) throws
+    /// The same, staged for the batch's commit.
+    func stageLink(_ path: String, target: String, in batch: WriteBatch) throws
+    /// Where the link at `path` points; nil when nothing or no link is there.
+    func linkTarget(_ path: String) throws -> String?
     func setAttributes(_ path: String, mode: UInt32?, uid: UInt32?, gid: UInt32?) throws
     func remove(_ path: String) throws
     func createDirectories(_ path: String, mode: UInt32) throws
@@ -246,19 +259,7 @@ public struct LocalFileSystem: HostFileSystem {
     }
 
     public func writeAtomically(_ path: String, content: Data, mode: UInt32, uid: UInt32?, gid: UInt32?) throws {
-        try writeAtomically(path, mode: mode, uid: uid, gid: gid, produce: { descriptor in
-            try content.withUnsafeBytes { bytes in
-                var offset = 0
-                while offset < bytes.count {
-                    let written = write(descriptor, bytes.baseAddress?.advanced(by: offset), bytes.count - offset)
-                    if written < 0 {
-                        if errno == EINTR { continue }
-                        throw ReconcileError.io(path: path, operation: "write", errno: errno)
-                    }
-                    offset += written
-                }
-            }
-        }, verify: { _ in })
+        try writeAtomically(path, mode: mode, uid: uid, gid: gid, produce: { try Self.writeAll(content, to: $0, path: path) }, verify: { _ in })
     }
 
     /// The temp file is made in the folder the walk opened (never by a path a user could
@@ -274,17 +275,7 @@ public struct LocalFileSystem: HostFileSystem {
             if !committed { unlinkat(folder.descriptor, temporary, 0) }
         }
         defer { close(descriptor) }
-        try produce(descriptor)
-        if uid != nil || gid != nil {
-            // -1 (UInt32.max) leaves that id unchanged.
-            guard fchown(descriptor, uid ?? UInt32.max, gid ?? UInt32.max) == 0 else {
-                throw ReconcileError.io(path: folder.describe(temporary), operation: "chown", errno: errno)
-            }
-        }
-        // After chown, which may clear set-id bits.
-        guard fchmod(descriptor, mode_t(mode)) == 0 else {
-            throw ReconcileError.io(path: folder.describe(temporary), operation: "chmod", errno: errno)
-        }
+        try Self.fill(descriptor, named: folder.describe(temporary), mode: mode, uid: uid, gid: gid, produce: produce)
         guard fsync(descriptor) == 0 else { throw ReconcileError.io(path: folder.describe(temporary), operation: "fsync", errno: errno) }
         try verify("/proc/self/fd/\(descriptor)")
         guard renameat(folder.descriptor, temporary, folder.descriptor, name) == 0 else {
@@ -294,12 +285,116 @@ public struct LocalFileSystem: HostFileSystem {
         guard fsync(folder.descriptor) == 0 else { throw ReconcileError.io(path: folder.path, operation: "fsync", errno: errno) }
     }
 
+    /// Content, owner, then mode (after chown, which may clear set-id bits) of a new temp file.
+    private static func fill(
+        _ descriptor: Int32, named temporary: String, mode: UInt32, uid: UInt32?, gid: UInt32?, produce: (Int32) throws -> Void
+    ) throws {
+        try produce(descriptor)
+        if uid != nil || gid != nil {
+            // -1 (UInt32.max) leaves that id unchanged.
+            guard fchown(descriptor, uid ?? UInt32.max, gid ?? UInt32.max) == 0 else {
+                throw ReconcileError.io(path: temporary, operation: "chown", errno: errno)
+            }
+        }
+        guard fchmod(descriptor, mode_t(mode)) == 0 else {
+            throw ReconcileError.io(path: temporary, operation: "chmod", errno: errno)
+        }
+    }
+
+    private static func writeAll(_ content: Data, to descriptor: Int32, path: String) throws {
+        try content.withUnsafeBytes { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = write(descriptor, bytes.baseAddress?.advanced(by: offset), bytes.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw ReconcileError.io(path: path, operation: "write", errno: errno)
+                }
+                offset += written
+            }
+        }
+    }
+
+    public func stage(_ path: String, content: Data, mode: UInt32, uid: UInt32?, gid: UInt32?, in batch: WriteBatch) throws {
+        let (walked, name) = try walk.existingParent(of: path)
+        // One descriptor per folder for the whole batch, not one per file.
+        let folder = batch.folder(walked)
+        let (descriptor, temporary) = try Self.createTemporary(in: folder, for: name)
+        defer { close(descriptor) }
+        do {
+            try Self.fill(descriptor, named: folder.describe(temporary), mode: mode, uid: uid, gid: gid) {
+                try Self.writeAll(content, to: $0, path: path)
+            }
+        } catch {
+            unlinkat(folder.descriptor, temporary, 0)
+            throw error
+        }
+        batch.add(WriteBatch.Entry(folder: folder, temporary: temporary, name: name))
+    }
+
+    public func commit(_ batch: WriteBatch, committed: (Int) -> Void) throws {
+        do {
+            try batch.makeDurable()
+        } catch {
+            batch.discard(from: 0)
+            throw WriteBatch.Failure(index: 0, error: error)
+        }
+        for (index, entry) in batch.entries.enumerated() {
+            guard renameat(entry.folder.descriptor, entry.temporary, entry.folder.descriptor, entry.name) == 0 else {
+                let failure = ReconcileError.io(path: entry.folder.describe(entry.name), operation: "rename onto", errno: errno)
+                batch.syncFolders(upTo: index)
+                batch.discard(from: index)
+                throw WriteBatch.Failure(index: index, error: failure)
+            }
+            committed(index)
+        }
+        defer { batch.finish() }
+        try batch.syncFoldersChecked(upTo: batch.count)
+    }
+
+    public func createSymlink(_ path: String, target: String) throws {
+        let batch = WriteBatch()
+        try stageLink(path, target: target, in: batch)
+        try commit(batch) { _ in }
+    }
+
+    /// `symlinkat` to a temp name beside the link, renamed into place by `commit`; nothing is
+    /// staged when the link is already there.
+    public func stageLink(_ path: String, target: String, in batch: WriteBatch) throws {
+        let (outcome, name) = try walk.parent(of: path, creatingWithMode: 0o755)
+        guard case .found(let walked) = outcome else {
+            throw ReconcileError.io(path: root.resolve(path), operation: "create directory for", errno: ENOENT)
+        }
+        let folder = batch.folder(walked)
+        var info = stat()
+        if fstatat(folder.descriptor, name, &info, AT_SYMLINK_NOFOLLOW) == 0 {
+            let existing = info.st_mode & S_IFMT == S_IFLNK ? try RootWalk.linkTarget(folder.descriptor, name, path: folder.describe(name)) : nil
+            if existing == target { return }
+            throw ReconcileError.notAllowed(
+                "\(folder.describe(name)) exists (\(existing.map { "a link to \(TerminalText.quoted($0))" } ?? "not a link")); "
+                    + "refusing to replace it with a link to \(TerminalText.quoted(target))")
+        }
+        for _ in 0..<100 {
+            let temporary = ".\(name).reconcile-\(Self.randomSuffix())"
+            guard symlinkat(target, folder.descriptor, temporary) == 0 else {
+                if errno == EEXIST { continue }
+                throw ReconcileError.io(path: folder.describe(temporary), operation: "create link", errno: errno)
+            }
+            batch.add(WriteBatch.Entry(folder: folder, temporary: temporary, name: name, isLink: true))
+            return
+        }
+        throw ReconcileError.io(path: folder.describe(name), operation: "create link", errno: EEXIST)
+    }
+
+    public func linkTarget(_ path: String) throws -> String? {
+        guard let (folder, name, info) = try lstatForReading(path), info.st_mode & S_IFMT == S_IFLNK else { return nil }
+        return try RootWalk.linkTarget(folder.descriptor, name, path: folder.describe(name))
+    }
+
     /// `.NAME.reconcile-XXXXXX` beside the target, created exclusively (never an existing file or link).
     static func createTemporary(in folder: OpenDirectory, for name: String) throws -> (Int32, String) {
-        let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
         for _ in 0..<100 {
-            let suffix = String((0..<6).map { _ in alphabet[Int.random(in: 0..<alphabet.count)] })
-            let temporary = ".\(name).reconcile-\(suffix)"
+            let temporary = ".\(name).reconcile-\(randomSuffix())"
             let descriptor = openat(folder.descriptor, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
             if descriptor >= 0 { return (descriptor, temporary) }
             guard errno == EEXIST else {
@@ -307,6 +402,18 @@ public struct LocalFileSystem: HostFileSystem {
             }
         }
         throw ReconcileError.io(path: folder.describe(name), operation: "create temp file for", errno: EEXIST)
+    }
+
+    /// Six letters or digits from one random number (not one random draw per letter).
+    static func randomSuffix() -> String {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".utf8)
+        var bits = UInt64.random(in: 0...UInt64.max)
+        var letters: [UInt8] = []
+        for _ in 0..<6 {
+            letters.append(alphabet[Int(bits % UInt64(alphabet.count))])
+            bits /= UInt64(alphabet.count)
+        }
+        return String(decoding: letters, as: UTF8.self)
     }
 
     /// On the object itself, never through a link: a link at `path` is refused.

@@ -13,6 +13,7 @@ public enum Step: Codable, Sendable, Equatable {
     case createDirectory(CreateDirectoryStep)
     case removeDirectory(RemoveDirectoryStep)
     case makeFilesystem(MakeFilesystemStep)
+    case link(LinkStep)
 
     static let daemonReloadNote = "; then systemctl daemon-reload (once per apply)"
 
@@ -49,6 +50,8 @@ public enum Step: Codable, Sendable, Equatable {
         case .makeFilesystem(let step):
             return "make a\(step.filesystem.first.map { "aeiou".contains($0) } == true ? "n" : "") \(step.filesystem) filesystem on \(step.device) "
                 + "(\((step.argv(device: step.device)).map(ShellQuote.quote).joined(separator: " ")), only if wipefs then finds it blank)"
+        case .link(let step):
+            return "link \(step.path) -> \(step.target)" + (step.reason.map { " (\($0))" } ?? "")
         case .removeDirectory(let step):
             return step.recursive
                 ? "remove directory \(step.path) and everything in it (\(step.entries) entries at the top; not backed up)"
@@ -334,13 +337,40 @@ public struct SystemctlStep: Codable, Sendable, Equatable {
 
     public var verb: Verb
     public var unit: String
+    /// More units the same call acts on: the planner merges the enables (starts, …) of many
+    /// resources into one `systemctl enable a b c`.
+    public var others: [String]?
 
-    public init(_ verb: Verb, _ unit: String) {
+    public init(_ verb: Verb, _ unit: String, others: [String]? = nil) {
         self.verb = verb
         self.unit = unit
+        self.others = others
     }
 
-    public var arguments: [String] { [verb.rawValue, unit] }
+    public var units: [String] { [unit] + (others ?? []) }
+
+    public var arguments: [String] { [verb.rawValue] + units }
+
+    /// Enable and disable change links in unit folders; the others act on running units.
+    public var changesUnitFiles: Bool { verb == .enable || verb == .disable }
+
+    /// The same call for one of its units: what the executor runs to find which unit failed.
+    public func only(_ unit: String) -> SystemctlStep { SystemctlStep(verb, unit) }
+}
+
+/// A symbolic link made as a tool would make it (`systemctl enable` under a staging root):
+/// an existing link to the same target is left, anything else at `path` is refused.
+public struct LinkStep: Codable, Sendable, Equatable {
+    public var path: String
+    public var target: String
+    /// Whose links these are, for the reviewer: "systemctl enable a.service".
+    public var reason: String?
+
+    public init(path: String, target: String, reason: String? = nil) {
+        self.path = path
+        self.target = target
+        self.reason = reason
+    }
 }
 
 /// Checks generated content with the tool that will read it (`tor --verify-config -f {file}`) before

@@ -2,7 +2,7 @@
 /// so plan consumers need no knowledge of Swift's enum encoding.
 extension Step {
     private enum Kind: String, Codable {
-        case command, writeFile, setAttributes, removeFile, systemctl, check, compileCDB, editTOML, createDirectory, removeDirectory, makeFilesystem
+        case command, writeFile, setAttributes, removeFile, systemctl, check, compileCDB, editTOML, createDirectory, removeDirectory, makeFilesystem, link
     }
 
     private enum TypeKey: String, CodingKey {
@@ -23,6 +23,7 @@ extension Step {
         case .createDirectory: self = .createDirectory(try CreateDirectoryStep(from: decoder))
         case .removeDirectory: self = .removeDirectory(try RemoveDirectoryStep(from: decoder))
         case .makeFilesystem: self = .makeFilesystem(try MakeFilesystemStep(from: decoder))
+        case .link: self = .link(try LinkStep(from: decoder))
         }
     }
 
@@ -61,6 +62,9 @@ extension Step {
             try step.encode(to: encoder)
         case .makeFilesystem(let step):
             try container.encode(Kind.makeFilesystem, forKey: .type)
+            try step.encode(to: encoder)
+        case .link(let step):
+            try container.encode(Kind.link, forKey: .type)
             try step.encode(to: encoder)
         }
     }

@@ -127,6 +127,7 @@ public struct Planner: Sendable {
         }
         Self.moveTriggersToCauses(&changes, plans: planned)
         StepBatches.merge(&changes)
+        SystemctlBatches.merge(&changes)
         var plan = Plan(
             reconcileVersion: version, createdAt: now, host: hostName, labels: labels, root: root.path,
             source: { if case .file = source { return .facts } else { return .live } }(), changes: changes,

@@ -95,6 +95,7 @@ extension Step {
         case .removeFile(let step): return step.path
         case .compileCDB(let step): return step.target
         case .editTOML(let step): return step.path
+        case .link(let step): return step.path
         default: return nil
         }
     }

@@ -24,7 +24,10 @@ public struct ManagedUnit: Sendable, Equatable {
 
     public var path: String { Self.path(of: unit) }
 
-    public static func path(of unit: String) -> String { "/etc/systemd/system/\(unit)" }
+    /// Where reconcile writes unit files, and where systemctl makes its links.
+    static let folder = "/etc/systemd/system"
+
+    public static func path(of unit: String) -> String { "\(folder)/\(unit)" }
 
     /// One stat per unit file and one `systemctl` call for all units. `notOwned`: units whose
     /// file may be anywhere systemd looks (a package's), not only in /etc/systemd/system.
@@ -44,7 +47,7 @@ public struct ManagedUnit: Sendable, Equatable {
                     missing.insert(unit)
                 }
             }
-            states = try SystemctlProbe.staged(present, root: host.root, commands: host.commands)
+            states = try stagedStates(present, host: host)
             for unit in missing { states[unit] = SystemctlProbe.UnitState(loadState: "not-found") }
         }
         let unclear = Set(units.filter { ["enabled-runtime", "generated"].contains(states[$0]?.unitFileState ?? "") })
@@ -57,6 +60,21 @@ public struct ManagedUnit: Sendable, Equatable {
                 loadState: state?.loadState, persistentLinks: unclear.contains(unit) ? linked.contains(unit) : nil,
                 installable: notEnableable ? try SystemctlProbe.isInstallable(unit, files: host.files) : nil)
         }
+    }
+
+    /// From the root's files where they tell, from one `systemctl --root is-enabled` for the rest.
+    private static func stagedStates(_ units: [String], host: HostContext) throws -> [String: SystemctlProbe.UnitState] {
+        let staged = try StagedUnitFiles(files: host.files)
+        var states: [String: SystemctlProbe.UnitState] = [:]
+        var unclear: [String] = []
+        for unit in units {
+            if let state = try staged.state(of: unit) {
+                states[unit] = SystemctlProbe.UnitState(unitFileState: state)
+            } else {
+                unclear.append(unit)
+            }
+        }
+        return states.merging(try SystemctlProbe.staged(unclear, root: host.root, commands: host.commands)) { read, _ in read }
     }
 
     /// Units that persistent links start: `/etc/systemd/system/*.{wants,requires}/UNIT`, and
@@ -117,7 +135,7 @@ public struct ManagedUnit: Sendable, Equatable {
                     + "something else starts it (another unit's Wants=, a generator). Leave out enabled:, and enable the unit that pulls it in")
         }
         if enabled == true && !observed.isEnabled {
-            plan.steps.append(.systemctl(SystemctlStep(.enable, unit)))
+            plan.steps += enableSteps(content: content, live: context.root.isLive)
             plan.reasons.append("not enabled (\(observed.unitFileState ?? "no unit file yet"))")
         } else if enabled == false && observed.isEnabled {
             plan.steps.append(.systemctl(SystemctlStep(.disable, unit)))
@@ -132,6 +150,15 @@ public struct ManagedUnit: Sendable, Equatable {
             plan.action = .update
         }
         return plan
+    }
+
+    /// Under a staging root, the links `systemctl --root enable` would make, made by the
+    /// executor (no process per unit); live, or when only systemctl can tell, `systemctl enable`.
+    private func enableSteps(content: String?, live: Bool) -> [Step] {
+        if !live, ownsFile, let content, let links = InstallSection(content).enableLinks(unit: unit, path: path), !links.isEmpty {
+            return links.map { .link(LinkStep(path: $0.path, target: $0.target, reason: "systemctl enable \(unit)")) }
+        }
+        return [.systemctl(SystemctlStep(.enable, unit))]
     }
 
     /// Start/stop, or a restart when the file or a declared input changed and the unit keeps running.

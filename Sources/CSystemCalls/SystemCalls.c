@@ -30,3 +30,5 @@ int reconcile_openat2(int dirfd, const char *path, unsigned long long flags, uns
     return -1;
 #endif
 }
+
+int reconcile_syncfs(int fd) { return syncfs(fd); }
