@@ -90,6 +90,13 @@ import Testing
             apply.waitUntilExit()
             killed += 1
             let interrupted = FileManager.default.fileExists(atPath: stage.root + "/var/lib/reconcile/apply-running.json")
+            // Right after the kill each file holds its old content or its new one, never a part:
+            // writes are staged and made durable before any is renamed into place.
+            let torn = (0..<Self.count).filter { index in
+                let content = stage.read("/data/d\(index % 20)/f\(index)")
+                return content != "file \(index) round \(round)\n" && content != (round == 0 ? nil : "file \(index) round \(round - 1)\n")
+            }
+            #expect(torn.isEmpty, "round \(round) (\(point)): neither old nor new: \(torn.prefix(5))")
 
             let plan = try reconcile(["plan", "--root", stage.root, stage.manifest])
             #expect(plan.status == 0, "\(plan.stderr)")

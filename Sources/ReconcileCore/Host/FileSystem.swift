@@ -315,10 +315,26 @@ public struct LocalFileSystem: HostFileSystem {
         }
     }
 
-    public func stage(_ path: String, content: Data, mode: UInt32, uid: UInt32?, gid: UInt32?, in batch: WriteBatch) throws {
-        let (walked, name) = try walk.existingParent(of: path)
-        // One descriptor per folder for the whole batch, not one per file.
+    /// The folder a batch already walked to for `path`, or a new walk (which the batch keeps):
+    /// one walk and one descriptor per folder for the whole batch. Its writes go into the folder
+    /// that walk opened and checked; a later swap of the path cannot redirect them.
+    private func batchFolder(of path: String, creatingWithMode mode: UInt32? = nil, in batch: WriteBatch) throws -> (OpenDirectory, String) {
+        let split = RootWalk.plainSplit(path)
+        if let (hostFolder, name) = split, let known = batch.folder(atHostPath: hostFolder) { return (known, name) }
+        let (outcome, name) = try walk.parent(of: path, creatingWithMode: mode)
+        guard case .found(let walked) = outcome else {
+            if case .missing(let missing, let errno) = outcome {
+                throw ReconcileError.io(path: missing, operation: mode == nil ? "open directory" : "create directory", errno: errno)
+            }
+            throw ReconcileError.io(path: root.resolve(path), operation: "open directory", errno: ENOENT)
+        }
         let folder = batch.folder(walked)
+        if let (hostFolder, _) = split { batch.remember(folder, atHostPath: hostFolder) }
+        return (folder, name)
+    }
+
+    public func stage(_ path: String, content: Data, mode: UInt32, uid: UInt32?, gid: UInt32?, in batch: WriteBatch) throws {
+        let (folder, name) = try batchFolder(of: path, in: batch)
         let (descriptor, temporary) = try Self.createTemporary(in: folder, for: name)
         defer { close(descriptor) }
         do {
@@ -361,11 +377,7 @@ public struct LocalFileSystem: HostFileSystem {
     /// `symlinkat` to a temp name beside the link, renamed into place by `commit`; nothing is
     /// staged when the link is already there.
     public func stageLink(_ path: String, target: String, in batch: WriteBatch) throws {
-        let (outcome, name) = try walk.parent(of: path, creatingWithMode: 0o755)
-        guard case .found(let walked) = outcome else {
-            throw ReconcileError.io(path: root.resolve(path), operation: "create directory for", errno: ENOENT)
-        }
-        let folder = batch.folder(walked)
+        let (folder, name) = try batchFolder(of: path, creatingWithMode: 0o755, in: batch)
         var info = stat()
         if fstatat(folder.descriptor, name, &info, AT_SYMLINK_NOFOLLOW) == 0 {
             let existing = info.st_mode & S_IFMT == S_IFLNK ? try RootWalk.linkTarget(folder.descriptor, name, path: folder.describe(name)) : nil

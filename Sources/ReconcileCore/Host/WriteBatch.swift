@@ -40,6 +40,13 @@ public final class WriteBatch: @unchecked Sendable {
         return walked
     }
 
+    /// Folders by the host path they were walked to from.
+    private var byHostPath: [Substring: OpenDirectory] = [:]
+
+    func folder(atHostPath path: Substring) -> OpenDirectory? { byHostPath[path] }
+
+    func remember(_ folder: OpenDirectory, atHostPath path: Substring) { byHostPath[path] = folder }
+
     func add(_ entry: Entry) {
         entries.append(entry)
     }
@@ -58,6 +65,7 @@ public final class WriteBatch: @unchecked Sendable {
     func finish() {
         entries.removeAll()
         folders.removeAll()
+        byHostPath.removeAll()
     }
 
     /// Every temp file on disk before any is renamed.

@@ -267,12 +267,16 @@ public struct Inventory: Codable, Sendable, Equatable {
     public func save(_ state: StateDirectory) throws {
         var data = try CanonicalJSON.encodeCompact(Header(formatVersion: Self.currentFormatVersion))
         data.append(0x0A)
-        for address in stored.keys.sorted() {
-            switch stored[address] {
-            case .line(let line, _, _)?: data.append(contentsOf: line)
-            case .entry(let entry)?: data.append(try CanonicalJSON.encodeCompact(Line(address: address, entry: entry)))
-            case nil: continue
+        // Entries of changes are encoded on every core; unchanged lines are copied as read.
+        let lines = try stored.sorted { $0.key < $1.key }.concurrentMap { address, stored throws -> Data in
+            switch stored {
+            case .line(let line, _, _): return Data(line)
+            case .entry(let entry): return try CanonicalJSON.encodeCompact(Line(address: address, entry: entry))
             }
+        }
+        data.reserveCapacity(data.count + lines.reduce(0) { $0 + $1.count + 1 })
+        for line in lines {
+            data.append(line)
             data.append(0x0A)
         }
         try state.create()
