@@ -78,21 +78,26 @@ public struct PlanDocumentWriter: Sendable {
 
     /// An array or object member on its own line(s), indented to its depth when pretty.
     private func item(_ json: Data, first: Bool) -> Data {
-        var piece = Data(first ? [] : [UInt8(ascii: ",")])
+        var piece: [UInt8] = first ? [] : [UInt8(ascii: ",")]
+        piece.reserveCapacity(json.count + json.count / 4 + 8)
         piece.append(UInt8(ascii: "\n"))
         guard layout == .pretty else {
-            piece.append(json)
-            return piece
+            piece.append(contentsOf: json)
+            return Data(piece)
         }
-        // Pretty JSON has line feeds only between tokens (strings escape theirs): each line moves right.
+        // Pretty JSON has line feeds only between tokens (strings escape theirs): each line
+        // moves right; empty lines (JSONEncoder's empty arrays) stay empty.
         let indent = [UInt8](repeating: UInt8(ascii: " "), count: 4)
-        // Empty lines (JSONEncoder's empty arrays) stay empty.
         piece.append(contentsOf: indent)
-        for (byte, next) in zip(json, json.dropFirst().map(Optional.some) + [nil]) {
-            piece.append(byte)
-            if byte == UInt8(ascii: "\n") && next != UInt8(ascii: "\n") { piece.append(contentsOf: indent) }
+        json.withUnsafeBytes { bytes in
+            for (offset, byte) in bytes.enumerated() {
+                piece.append(byte)
+                if byte == UInt8(ascii: "\n") && (offset + 1 == bytes.count || bytes[offset + 1] != UInt8(ascii: "\n")) {
+                    piece.append(contentsOf: indent)
+                }
+            }
         }
-        return piece
+        return Data(piece)
     }
 
     private func close(empty: Bool, bracket: Character) -> Data {
