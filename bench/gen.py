@@ -8,6 +8,8 @@
                                                         GitLab runners
                                        OUT/lv/lv.yaml   LogicalVolumes (planned from facts only)
     gen.py lvfacts N OUT/lv FACTS      add synthesized LogicalVolume facts to FACTS (see BENCHMARKS.md)
+    gen.py bigfiles N OUT              N File resources of 4 KiB content each (64 lines of 64 bytes),
+                                       OUT/bigfiles.yaml: the large-plan workload of issue 18
 
 Everything is deterministic (fixed seed), so every run and machine sees the same input.
 Mixed split of N: 59% File, 1% GitLabRunner (taken from the File share), 20% SystemdUnit,
@@ -68,6 +70,19 @@ def files_workload(n, out, prefix):
         for i in range(n):
             f.write(f"file {{ '{prefix}/puppet/srv/bench/f{i:05d}.conf':\n  ensure => file,\n"
                     f"  content => {json.dumps(content(i))},\n  mode => '0640',\n}}\n")
+
+
+def big_content(i):
+    """4096 bytes: 64 lines of 63 characters and a newline, different for every file."""
+    return "".join(f"file {i:06d} line {line:02d} ".ljust(63, "x") + "\n" for line in range(64))
+
+
+def bigfiles_workload(n, out):
+    os.makedirs(out, exist_ok=True)
+    with open(f"{out}/bigfiles.yaml", "w") as f:
+        for i in range(n):
+            f.write(f"---\nkind: File\nname: big{i:06d}\npath: /srv/big/big{i:06d}.conf\n"
+                    f"content: {json.dumps(big_content(i))}\nmode: \"0640\"\n")
 
 
 def mixed_workload(n, out):
@@ -158,6 +173,8 @@ if __name__ == "__main__":
         mixed_workload(n, sys.argv[3])
     elif what == "units":
         units_workload(n, sys.argv[3])
+    elif what == "bigfiles":
+        bigfiles_workload(n, sys.argv[3])
     elif what == "lvfacts":
         lv_facts(n, sys.argv[3])
     elif what == "split":

@@ -35,7 +35,7 @@ struct FleetPlan {
                     values: loaded.valueReport(for: document.identity))
                 let saved = try out.map { folder in
                     let path = "\(folder)/\(Self.fileName(document.host)).json"
-                    try session.save(try plan.jsonData(), to: path, signKey: signKey)
+                    try session.save(plan, to: path, signKey: signKey)
                     return path
                 }
                 summary.add(plan, savedAt: saved)

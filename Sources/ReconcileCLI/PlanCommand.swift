@@ -13,13 +13,16 @@ struct PlanOutputOptions: ParsableArguments {
     @Flag(name: .long, help: "List resources that need no change too.")
     var showUnchanged = false
 
-    /// The plan on standard output: the JSON document, or text for people.
+    /// The plan on standard output: the JSON document, or text for people; streamed, a change at a time.
     func write(_ plan: Plan) throws {
+        let output = BufferedOutput(descriptor: STDOUT_FILENO, name: "standard output")
         if json {
-            Terminal.write(String(decoding: try plan.jsonData(), as: UTF8.self) + "\n")
+            try PlanDocumentWriter(layout: .pretty).write(plan) { try output.write($0) }
+            try output.write("\n")
         } else {
-            Terminal.write(PlanRenderer(colour: Terminal.colourAllowed(fileDescriptor: 1), showUnchanged: showUnchanged).render(plan))
+            try PlanRenderer(colour: Terminal.colourAllowed(fileDescriptor: 1), showUnchanged: showUnchanged).render(plan) { try output.write($0) }
         }
+        try output.flush()
     }
 }
 
@@ -147,7 +150,7 @@ struct PlanCommand: ParsableCommand {
     private func show(_ plan: Plan, session: Session) throws {
         // Encoding thousands of changes costs real time: only when asked for.
         if let out {
-            try session.save(try plan.jsonData(), to: out, signKey: signKey)
+            try session.save(plan, to: out, signKey: signKey)
         }
         try output.write(plan)
         if let out, !output.json { Terminal.write("Saved plan to \(out); apply it with `reconcile apply \(out)`.\n") }

@@ -109,14 +109,30 @@ struct Session {
 
     /// Writes a document atomically, so a saved plan or facts file is never half there; with
     /// `signKey`, its `ssh-keygen -Y` signature beside it (PATH.sig), made from the same bytes.
-    func save(_ data: Data, to path: String, signKey: String? = nil) throws {
-        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
-        if let signKey {
+    func save(_ data: Data, to path: String) throws {
+        try LocalFileSystem().writeAtomically(Self.absolute(path), content: data, mode: 0o600, uid: nil, gid: nil)
+    }
+
+    /// A plan for `apply FILE`, streamed to the file (a change at a time, never whole in memory);
+    /// signed, when asked, from the finished temp file before it takes the name.
+    func save(_ plan: Plan, to path: String, signKey: String?) throws {
+        let absolute = Self.absolute(path)
+        try LocalFileSystem().writeAtomically(absolute, mode: 0o600, uid: nil, gid: nil, produce: { descriptor in
+            let output = BufferedOutput(descriptor: descriptor, name: absolute)
+            try PlanDocumentWriter(layout: .linePerChange).write(plan) { try output.write($0) }
+            try output.write("\n")
+            try output.flush()
+        }, verify: { written in
+            guard let signKey else { return }
+            let data = try Data(contentsOf: URL(fileURLWithPath: written), options: .alwaysMapped)
             let signature = try PlanSignature.sign(data, key: signKey, commands: commands)
             try LocalFileSystem().writeAtomically(
                 PlanSignature.defaultPath(for: absolute), content: signature, mode: 0o644, uid: nil, gid: nil)
-        }
-        try LocalFileSystem().writeAtomically(absolute, content: data, mode: 0o600, uid: nil, gid: nil)
+        })
+    }
+
+    private static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
     }
 }
 

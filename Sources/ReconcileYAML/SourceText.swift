@@ -1,15 +1,56 @@
+import Foundation
+
 /// The text of a manifest kept for error output, split into lines the way
 /// libyaml counts them so a `Mark` finds the right line and column.
 public struct SourceText: Sendable {
     public let path: String
+    private let storage: Storage
     /// Split into lines only when an error needs them: loading thousands of resources
     /// without errors never pays for it.
-    private let text: String
-    private var lines: [[Unicode.Scalar]] { Self.split(text) }
+    private var lines: [[Unicode.Scalar]] { storage.text(path: path).map(Self.split) ?? [] }
+
+    /// A file this large is not kept for the snippets of the few errors there may be (a
+    /// manifest of 50,000 files of 4 KiB would be held twice, as text and as resources):
+    /// it is read again when a snippet is needed.
+    public static let keptInMemoryUpTo = 8 << 20
+
+    private enum Storage: Sendable {
+        case text(String)
+        /// Read again from `path`; size and modification time as loaded, so that a file changed
+        /// since gives no snippet rather than a wrong one.
+        case file(size: UInt64, modified: Date?)
+
+        func text(path: String) -> String? {
+            switch self {
+            case .text(let text):
+                return text
+            case .file(let size, let modified):
+                guard Self.identity(of: path).map({ $0.size == size && $0.modified == modified }) == true,
+                      let data = FileManager.default.contents(atPath: path), UInt64(data.count) == size else { return nil }
+                return String(decoding: data, as: UTF8.self)
+            }
+        }
+
+        static func identity(of path: String) -> (size: UInt64, modified: Date?)? {
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+                  let size = (attributes[.size] as? NSNumber)?.uint64Value else { return nil }
+            return (size, attributes[.modificationDate] as? Date)
+        }
+    }
 
     public init(path: String, text: String) {
         self.path = path
-        self.text = text
+        self.storage = .text(text)
+    }
+
+    /// The bytes just read from the file at `path`; a large file is read again if a snippet needs it.
+    public init(path: String, readFrom bytes: [UInt8]) {
+        self.path = path
+        if bytes.count > Self.keptInMemoryUpTo, let identity = Storage.identity(of: path), identity.size == UInt64(bytes.count) {
+            storage = .file(size: identity.size, modified: identity.modified)
+        } else {
+            storage = .text(String(decoding: bytes, as: UTF8.self))
+        }
     }
 
     static func split(_ text: String) -> [[Unicode.Scalar]] {

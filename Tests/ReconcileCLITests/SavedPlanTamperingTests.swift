@@ -105,9 +105,54 @@ import Testing
         expectRefused(outcome, mentioning: ["its desired state is not valid", "desired.path: must not contain \"..\" components"])
     }
 
-    @Test func editedContentIsRefused() throws {
+    /// Adds `text` to the plan's contents, as the plan itself would; returns its reference.
+    private static func addContent(_ document: inout [String: Any], _ text: String) throws -> String {
+        var contents = try #require(document["contents"] as? [String: Any])
+        let hex = Fingerprint.sha256(Data(text.utf8))
+        contents[hex] = text
+        document["contents"] = contents
+        return "sha256:" + hex
+    }
+
+    @Test func contentWrittenInlineIsRefused() throws {
         let outcome = try applyEdited { try Self.setStep(&$0, change: 0, step: 0, "content", Data("evil\n".utf8).base64EncodedString()) }
-        expectRefused(outcome, mentioning: ["plan.changes[0].steps[0].content"])
+        expectRefused(outcome, mentioning: [
+            "plan.changes[0].steps[0].content (resource File/motd, step: write /etc/motd (mode 0644))", "not a sha256: reference",
+        ])
+    }
+
+    @Test func aWriteOfOtherContentIsRefused() throws {
+        let outcome = try applyEdited { document in
+            try Self.setStep(&document, change: 0, step: 0, "content", try Self.addContent(&document, "evil\n"))
+        }
+        expectRefused(outcome, mentioning: ["plan.changes[0].steps[0].content: saved \"sha256:", "(resource File/motd)"])
+    }
+
+    @Test func editedContentUnderItsOldHashIsRefused() throws {
+        let hex = Fingerprint.sha256(Data("managed\n".utf8))
+        let outcome = try applyEdited { document in
+            var contents = try #require(document["contents"] as? [String: Any])
+            contents[hex] = "evil\n"
+            document["contents"] = contents
+        }
+        expectRefused(outcome, mentioning: [
+            "plan.contents[\"\(hex)\"] holds content whose sha256 is \(Fingerprint.sha256(Data("evil\n".utf8)))",
+            "File/motd (write /etc/motd",
+        ])
+    }
+
+    @Test func aMissingContentIsRefused() throws {
+        let outcome = try applyEdited { document in
+            var contents = try #require(document["contents"] as? [String: Any])
+            contents[Fingerprint.sha256(Data("managed\n".utf8))] = nil
+            document["contents"] = contents
+        }
+        expectRefused(outcome, mentioning: ["plan.changes[0].steps[0].content (resource File/motd", "that the plan's contents do not hold"])
+    }
+
+    @Test func anAddedContentIsRefused() throws {
+        let outcome = try applyEdited { document in _ = try Self.addContent(&document, "unused\n") }
+        expectRefused(outcome, mentioning: ["plan.contents.\(Fingerprint.sha256(Data("unused\n".utf8))) is in the saved plan but not in the derived one"])
     }
 
     @Test func anEditedDiffIsRefused() throws {
@@ -146,10 +191,19 @@ import Testing
     @Test func anEditedDesiredStateIsRefused() throws {
         let outcome = try applyEdited { document in
             var desired = try Self.desired(document, change: 0)
-            desired["content"] = Data("evil\n".utf8).base64EncodedString()
+            desired["content"] = try Self.addContent(&document, "evil\n")
             try Self.setChange(&document, change: 0, "desired", desired)
         }
         expectRefused(outcome, mentioning: ["plan.changes[0].reasons[0]"])
+    }
+
+    @Test func aDesiredStateNamingMissingContentIsRefused() throws {
+        let outcome = try applyEdited { document in
+            var desired = try Self.desired(document, change: 0)
+            desired["content"] = "sha256:" + Fingerprint.sha256(Data("evil\n".utf8))
+            try Self.setChange(&document, change: 0, "desired", desired)
+        }
+        expectRefused(outcome, mentioning: ["changes[0] (File/motd): desired state is not a File: content names content sha256:"])
     }
 
     @Test func aRemovedStepIsRefused() throws {
@@ -224,7 +278,7 @@ import Testing
     @Test func aPlanEditedAfterSigningIsRefused() throws {
         let (stage, plan, ci, _) = try signedPlan()
         var text = try String(contentsOfFile: plan, encoding: .utf8)
-        text = text.replacingOccurrences(of: "\"createdAt\" : \"", with: "\"createdAt\" : \"1")
+        text = text.replacingOccurrences(of: "\"createdAt\":\"", with: "\"createdAt\":\"1")
         try Data(text.utf8).write(to: URL(fileURLWithPath: plan))
         let run = try apply(stage, plan, allowed: ci.allowed)
         #expect(run.status == 1)

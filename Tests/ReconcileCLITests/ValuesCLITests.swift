@@ -7,7 +7,9 @@ import Testing
     func motd(_ plan: [String: Any]) -> String? {
         let changes = plan["changes"] as? [[String: Any]] ?? []
         let desired = changes.first { $0["address"] as? String == "File/motd" }?["desired"] as? [String: Any]
-        return (desired?["content"] as? String).flatMap { Data(base64Encoded: $0) }.map { String(decoding: $0, as: UTF8.self) }
+        // Content is a sha256: reference into the plan's contents, which hold it as text.
+        let reference = (desired?["content"] as? String)?.dropFirst("sha256:".count)
+        return reference.flatMap { (plan["contents"] as? [String: Any])?[String($0)] as? String }
     }
 
     @Test func theFleetIsPlannedWithEachHostsValuesAndWhereTheyCameFrom() throws {

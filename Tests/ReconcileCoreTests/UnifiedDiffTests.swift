@@ -27,6 +27,14 @@ import Testing
         }
     }
 
+    /// What a plan shows for a new file, made without the edit search: the very lines `make` gives.
+    @Test(arguments: ["", "a", "a\n", "a\nb", "a\nb\n", "\n", "\n\n", "x\r\ny\r\n", "x\r", "a\r\nb", "é\n\u{1B}[2J\n",
+                      (1...70).map { "line \($0)" }.joined(separator: "\n") + "\n"])
+    func additionsAreTheDiffFromAnEmptyFile(text: String) {
+        let made = UnifiedDiff.make(old: "", new: text, oldLabel: "/f", newLabel: "/f (planned)")
+        #expect(UnifiedDiff.additions(of: text, oldLabel: "/f", newLabel: "/f (planned)") == (made.map(UnifiedDiff.splitLines) ?? []))
+    }
+
     @Test func equalTextsHaveNoDiff() {
         #expect(UnifiedDiff.make(old: "a\n", new: "a\n", oldLabel: "a", newLabel: "b") == nil)
     }

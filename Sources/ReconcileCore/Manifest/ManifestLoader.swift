@@ -33,33 +33,58 @@ public struct ManifestLoader: Sendable {
     /// themselves); nil checks every resource together, as for a fleet without `hosts:` keys.
     public func load(paths: [String], hosts: [HostIdentity]? = nil) throws -> LoadedManifests {
         let files = try ManifestFiles.expand(paths)
-        var inputs: [(path: String, bytes: [UInt8])] = []
+        var parsed: [ParsedFile] = []
         for file in files {
-            guard let data = FileManager.default.contents(atPath: file) else {
-                throw ReconcileError.io(path: file, operation: "read", errno: EACCES)
-            }
-            inputs.append((file, [UInt8](data)))
+            // A file at a time, its bytes let go once parsed: a large manifest is not held as
+            // text beside its documents (its snippets read it again; see SourceText).
+            let bytes = try Self.read(file)
+            parsed.append(parse(bytes, path: file, source: SourceText(path: file, readFrom: bytes)))
         }
-        return load(files: inputs, hosts: hosts)
+        return load(parsed: parsed, hosts: hosts)
+    }
+
+    /// The file's bytes; the `Data` they were read into is gone by the time they are parsed.
+    private static func read(_ path: String) throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ReconcileError.io(path: path, operation: "read", errno: EACCES)
+        }
+        return [UInt8](data)
     }
 
     public func load(files: [(path: String, bytes: [UInt8])], hosts: [HostIdentity]? = nil) -> LoadedManifests {
+        load(parsed: files.map { file in
+            parse(file.bytes, path: file.path, source: SourceText(path: file.path, text: String(decoding: file.bytes, as: UTF8.self)))
+        }, hosts: hosts)
+    }
+
+    private struct ParsedFile {
+        let path: String
+        let documents: [YAMLDocument]
+        let errors: [YAMLError]
+        let source: SourceText
+    }
+
+    private func parse(_ bytes: [UInt8], path: String, source: SourceText) -> ParsedFile {
+        let parsed = YAMLLoader.load(bytes: bytes, path: path, limits: limits)
+        return ParsedFile(path: path, documents: parsed.documents, errors: parsed.errors, source: source)
+    }
+
+    private func load(parsed files: [ParsedFile], hosts: [HostIdentity]?) -> LoadedManifests {
         var diagnostics = Diagnostics()
         var sources: [String: SourceText] = [:]
         var resources: [Resource] = []
         var graph: [GraphNode] = []
         let auxiliary = AuxiliarySources()
         var parsedFiles: [(path: String, documents: [YAMLDocument])] = []
-        for file in files {
-            sources[file.path] = SourceText(path: file.path, text: String(decoding: file.bytes, as: UTF8.self))
-            let parsed = YAMLLoader.load(bytes: file.bytes, path: file.path, limits: limits)
+        for parsed in files {
+            sources[parsed.path] = parsed.source
             for error in parsed.errors {
                 diagnostics.error(at: error.mark, length: error.length, error.message)
             }
             if parsed.documents.isEmpty && parsed.errors.isEmpty {
-                diagnostics.warning(at: Mark(file: file.path, line: 1, column: 1), "file holds no resources")
+                diagnostics.warning(at: Mark(file: parsed.path, line: 1, column: 1), "file holds no resources")
             }
-            parsedFiles.append((file.path, parsed.documents))
+            parsedFiles.append((parsed.path, parsed.documents))
         }
         // A file whose first document is a ResourceGroup is a group: its resources are made by Uses only.
         let manifests = parsedFiles.filter { !ResourceGroup.isDefinition($0.documents) }

@@ -1,8 +1,11 @@
 import Foundation
 
 /// The versioned plan document: what `plan --json` prints, `--out` saves and `apply FILE` reads.
+/// Written by `PlanDocumentWriter`, read by `load`: content is stored once, in `contents`.
 public struct Plan: Codable, Sendable, Equatable {
-    public static let currentFormatVersion = 1
+    /// 2: content by `sha256:` reference into `contents` (once, as text when UTF-8), a new
+    /// file's diff derived rather than stored (`diffFromEmpty`). 1 held content inline, in base64.
+    public static let currentFormatVersion = 2
 
     /// Where the observed facts came from.
     public enum Source: String, Codable, Sendable {
@@ -77,6 +80,9 @@ public struct Plan: Codable, Sendable, Equatable {
     /// The `kind: Values` the host saw, each with the document and `file:line:column` it came
     /// from; nil when none selects it. The changes' desired states hold them resolved.
     public var values: [String: ValueReport.Value]?
+    /// The content table of a saved plan as read (its desired states keep their references);
+    /// nil in a plan the planner made, whose specs and steps hold the bytes themselves.
+    public var contents: PlanContents?
 
     public init(
         reconcileVersion: String, createdAt: Date, host: String, labels: [String: String] = [:], root: String, source: Source,
@@ -105,7 +111,45 @@ public struct Plan: Codable, Sendable, Equatable {
     public var maximumRisk: Risk? { changes.filter(\.hasChanges).map(\.risk).max() }
 
     public func jsonData(pretty: Bool = true) throws -> Data {
-        try CanonicalJSON.encode(self, pretty: pretty)
+        try PlanDocumentWriter(layout: pretty ? .pretty : .linePerChange).data(self)
+    }
+
+    /// Everything but `contents`, which `PlanDocumentWriter` writes from what the changes refer to.
+    enum CodingKeys: String, CodingKey {
+        case formatVersion, reconcileVersion, createdAt, host, labels, root, source, summary, changes, targets, leftOut,
+             undeclaredKept, released, values
+    }
+
+    enum ContentsKey: String, CodingKey {
+        case contents
+    }
+
+    /// Only through `load`, whose decoder resolves the content references; `contents` is read
+    /// first so the steps' references resolve as they are decoded.
+    public init(from decoder: Decoder) throws {
+        guard let key = PlanContents.resolverKey, let resolver = decoder.userInfo[key] as? PlanContents.Resolver else {
+            throw DecodingError.dataCorrupted(.init(
+                codingPath: decoder.codingPath, debugDescription: "plan documents are read by Plan.load, which resolves their content"))
+        }
+        let contents = try PlanContents(decoding: decoder.container(keyedBy: ContentsKey.self), forKey: .contents)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        resolver.contents = contents
+        formatVersion = try container.decode(Int.self, forKey: .formatVersion)
+        reconcileVersion = try container.decode(String.self, forKey: .reconcileVersion)
+        createdAt = try container.decode(String.self, forKey: .createdAt)
+        host = try container.decode(String.self, forKey: .host)
+        labels = try container.decodeIfPresent([String: String].self, forKey: .labels)
+        root = try container.decode(String.self, forKey: .root)
+        source = try container.decode(Source.self, forKey: .source)
+        summary = try container.decode(Summary.self, forKey: .summary)
+        changes = try container.decode([Change].self, forKey: .changes)
+        targets = try container.decodeIfPresent([String].self, forKey: .targets)
+        leftOut = try container.decodeIfPresent([ResourceAddress].self, forKey: .leftOut)
+        undeclaredKept = try container.decodeIfPresent([ResourceAddress].self, forKey: .undeclaredKept)
+        released = try container.decodeIfPresent([ReleasedResource].self, forKey: .released)
+        values = try container.decodeIfPresent([String: ValueReport.Value].self, forKey: .values)
+        self.contents = contents
+        try resolver.check(self)
     }
 
     /// Reads a saved plan; a different format version, or one written by a newer major version of
@@ -131,7 +175,9 @@ public struct Plan: Codable, Sendable, Equatable {
         }
         let plan: Plan
         do {
-            plan = try JSONDecoder().decode(Plan.self, from: data)
+            plan = try PlanContents.decoder().decode(Plan.self, from: data)
+        } catch let error as PlanContentsError {
+            throw ReconcileError.invalidPlanFile(path: path, reason: "\(error)")
         } catch {
             throw ReconcileError.invalidPlanFile(path: path, reason: "\(error)")
         }

@@ -10,20 +10,41 @@ public struct PlanRenderer: Sendable {
     }
 
     public func render(_ plan: Plan) -> String {
-        var lines: [String] = []
-        let origin = plan.source == .facts ? "from facts" : "live"
-        lines.append(paint("Plan for host \(TerminalText.escaped(plan.host)) (\(origin), root \(TerminalText.escaped(plan.root)))", .bold))
-        lines.append("")
-        for change in plan.changes where change.hasChanges || showUnchanged {
-            lines.append(contentsOf: render(change))
-        }
-        if plan.hasChanges { lines.append("") }
-        lines.append(contentsOf: inventoryNotes(plan))
-        lines.append(summary(plan))
-        return lines.joined(separator: "\n") + "\n"
+        var text = ""
+        render(plan) { text += $0 }
+        return text
     }
 
-    func render(_ change: Change) -> [String] {
+    /// The same text a change at a time: a plan of thousands of new files is hundreds of
+    /// megabytes of diff, never held whole.
+    public func render(_ plan: Plan, to output: (String) throws -> Void) rethrows {
+        let origin = plan.source == .facts ? "from facts" : "live"
+        try output(paint("Plan for host \(TerminalText.escaped(plan.host)) (\(origin), root \(TerminalText.escaped(plan.root)))", .bold) + "\n\n")
+        let shown = showUnchanged ? plan.changes : plan.changes.filter(\.hasChanges)
+        // Each change's text on all cores (a new file's diff is derived from its content), a
+        // chunk at a time so that only a chunk's text is held, written in order.
+        for start in stride(from: 0, to: shown.count, by: Self.chunk) {
+            let texts = Array(shown[start..<min(start + Self.chunk, shown.count)]).concurrentMap(minimumCount: 64) { change in
+                render(change)
+            }
+            for text in texts { try output(text) }
+        }
+        var closing: [String] = plan.hasChanges ? [""] : []
+        closing.append(contentsOf: inventoryNotes(plan))
+        closing.append(summary(plan))
+        try output(Self.lines(closing))
+    }
+
+    /// Changes rendered together: enough to keep both cores busy, few enough to hold.
+    static let chunk = 512
+
+    private static func lines(_ lines: [String]) -> String {
+        lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
+    }
+
+    /// One change's lines, each ending in a line feed; appended to one string (a new file's diff
+    /// is a line per line of content: no array of them, no joining).
+    func render(_ change: Change) -> String {
         let style = Self.style(for: change.action)
         let symbol = change.action.symbol.padding(toLength: 3, withPad: " ", startingAt: 0)
         var header = paint("\(symbol) \(TerminalText.escaped(change.address.description))", style) + "  " + change.action.rawValue
@@ -35,23 +56,31 @@ public struct PlanRenderer: Sendable {
         if change.hasChanges {
             header += "  " + paint("[\(change.risk.rawValue)]", Self.style(for: change.risk))
         }
-        var lines = ["  " + header]
+        var text = ""
+        func line(_ indent: String, _ content: String) {
+            text += indent
+            text += content
+            text += "\n"
+        }
+        line("  ", header)
         for reason in change.reasons {
-            lines.append("      " + TerminalText.escaped(reason))
+            line("      ", TerminalText.escaped(reason))
         }
         for warning in change.warnings {
-            lines.append("      " + paint("warning: \(TerminalText.escaped(warning))", .yellow))
+            line("      ", paint("warning: \(TerminalText.escaped(warning))", .yellow))
         }
         for step in change.steps {
-            lines.append("      " + paint("• ", .dim) + TerminalText.escaped(step.summary))
-            for line in step.details {
-                lines.append("          " + paintDiffLine(TerminalText.escaped(line)))
+            let details = step.details
+            text.reserveCapacity(text.utf8.count + details.reduce(0) { $0 + $1.utf8.count + 11 })
+            line("      ", paint("• ", .dim) + TerminalText.escaped(step.summary))
+            for detail in details {
+                line("          ", paintDiffLine(TerminalText.escaped(detail)))
             }
         }
         for trigger in change.triggers {
-            lines.append("      " + paint("↻ ", .dim) + "queues systemctl " + TerminalText.escaped(trigger.systemctl.arguments.joined(separator: " ")))
+            line("      ", paint("↻ ", .dim) + "queues systemctl " + TerminalText.escaped(trigger.systemctl.arguments.joined(separator: " ")))
         }
-        return lines
+        return text
     }
 
     /// Renames, resources kept by --keep-undeclared, and what --target left out.

@@ -63,7 +63,7 @@ public enum Step: Codable, Sendable, Equatable {
     public var details: [String] {
         switch self {
         case .writeFile(let step):
-            return step.diff.map { Array($0.splitAtLineFeeds().dropLast().map(String.init)) } ?? []
+            return step.diffLines
         case .editTOML(let step):
             return step.changes
         default:
@@ -185,8 +185,8 @@ public struct WriteFileStep: Codable, Sendable, Equatable {
     public var mode: UInt32?
     public var owner: String?
     public var group: String?
-    /// Unified diff of old → new, for review; nil when the content is sensitive or binary.
-    public var diff: String?
+    /// What the reviewer is shown of the change in bytes; nil when the content is sensitive or binary.
+    public var review: ReviewDiff?
     /// Copy the file it replaces into the state dir's backups first.
     public var backup: Bool
     /// Whether systemd must re-read unit files after this write.
@@ -200,7 +200,7 @@ public struct WriteFileStep: Codable, Sendable, Equatable {
 
     public init(
         path: String, content: Data, mode: UInt32? = nil, owner: String? = nil, group: String? = nil,
-        diff: String? = nil, backup: Bool = true, needsDaemonReload: Bool = false, sensitive: Bool = false,
+        review: ReviewDiff? = nil, backup: Bool = true, needsDaemonReload: Bool = false, sensitive: Bool = false,
         contentFrom: SecretReference? = nil, contentSHA256: String? = nil
     ) {
         self.path = path
@@ -208,7 +208,7 @@ public struct WriteFileStep: Codable, Sendable, Equatable {
         self.mode = mode
         self.owner = owner
         self.group = group
-        self.diff = diff
+        self.review = review
         self.backup = backup
         self.needsDaemonReload = needsDaemonReload
         self.sensitive = sensitive
@@ -216,8 +216,45 @@ public struct WriteFileStep: Codable, Sendable, Equatable {
         self.contentSHA256 = contentSHA256
     }
 
+    /// How a write's diff is had: a new (or empty) file's is all of its content added, derived
+    /// whenever it is shown and never stored, so a plan of thousands of new files holds each
+    /// content once; any other needs the old content, which the plan does not keep.
+    public enum ReviewDiff: Sendable, Equatable {
+        /// The unified diff of old → new, made when planned.
+        case stored(String)
+        /// From an empty file to `content`: derived when shown.
+        case fromEmpty
+    }
+
+    /// How it reads under the step: `diff -u` of old → new, labelled by the path.
+    public static func unifiedDiff(from old: String, to new: String, path: String) -> String? {
+        UnifiedDiff.make(old: old, new: new, oldLabel: path, newLabel: plannedLabel(path))
+    }
+
+    /// The diff for review: stored, or derived for a file that was empty or missing.
+    public var diff: String? {
+        if case .stored(let text)? = review, !sensitive { return text }
+        let lines = diffLines
+        return lines.isEmpty ? nil : lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The same as lines, as the plan shows them under the step.
+    public var diffLines: [String] {
+        guard !sensitive else { return [] }
+        switch review {
+        case .stored(let text)?:
+            return UnifiedDiff.splitLines(text)
+        case .fromEmpty?:
+            return String(validatingUTF8Data: content).map { UnifiedDiff.additions(of: $0, oldLabel: path, newLabel: Self.plannedLabel(path)) } ?? []
+        case nil:
+            return []
+        }
+    }
+
+    private static func plannedLabel(_ path: String) -> String { "\(path) (planned)" }
+
     private enum CodingKeys: String, CodingKey {
-        case path, content, mode, owner, group, diff, backup, needsDaemonReload, sensitive, contentFrom, contentSHA256
+        case path, content, mode, owner, group, diff, diffFromEmpty, backup, needsDaemonReload, sensitive, contentFrom, contentSHA256
     }
 
     public init(from decoder: Decoder) throws {
@@ -227,15 +264,25 @@ public struct WriteFileStep: Codable, Sendable, Equatable {
         mode = try container.decodeIfPresent(UInt32.self, forKey: .mode)
         owner = try container.decodeIfPresent(String.self, forKey: .owner)
         group = try container.decodeIfPresent(String.self, forKey: .group)
-        diff = try container.decodeIfPresent(String.self, forKey: .diff)
+        let stored = try container.decodeIfPresent(String.self, forKey: .diff)
+        let fromEmpty = try container.decodeIfPresent(Bool.self, forKey: .diffFromEmpty) ?? false
+        switch (stored, fromEmpty) {
+        case (let text?, false): review = .stored(text)
+        case (nil, true): review = .fromEmpty
+        case (nil, false): review = nil
+        case (_?, true):
+            throw DecodingError.dataCorruptedError(
+                forKey: .diffFromEmpty, in: container, debugDescription: "a write has a stored diff or one derived from an empty file, not both")
+        }
         backup = try container.decode(Bool.self, forKey: .backup)
-        needsDaemonReload = try container.decode(Bool.self, forKey: .needsDaemonReload)
+        needsDaemonReload = try container.decodeIfPresent(Bool.self, forKey: .needsDaemonReload) ?? false
         sensitive = try container.decodeIfPresent(Bool.self, forKey: .sensitive) ?? false
         contentFrom = try container.decodeIfPresent(SecretReference.self, forKey: .contentFrom)
         contentSHA256 = try container.decodeIfPresent(String.self, forKey: .contentSHA256)
     }
 
-    /// Plans without sensitive content keep the shape they always had.
+    /// Sensitive content is never written; in a plan document `content` is a `sha256:` reference
+    /// into the plan's `contents` (see `PlanContents`).
     public func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(path, forKey: .path)
@@ -243,9 +290,14 @@ public struct WriteFileStep: Codable, Sendable, Equatable {
         try container.encodeIfPresent(mode, forKey: .mode)
         try container.encodeIfPresent(owner, forKey: .owner)
         try container.encodeIfPresent(group, forKey: .group)
-        try container.encodeIfPresent(diff, forKey: .diff)
+        switch review {
+        case .stored(let text)?: try container.encode(text, forKey: .diff)
+        case .fromEmpty?: try container.encode(true, forKey: .diffFromEmpty)
+        case nil: break
+        }
         try container.encode(backup, forKey: .backup)
-        try container.encode(needsDaemonReload, forKey: .needsDaemonReload)
+        // Written only when true, like `sensitive`: most writes are of files systemd does not read.
+        if needsDaemonReload { try container.encode(true, forKey: .needsDaemonReload) }
         if sensitive {
             try container.encode(true, forKey: .sensitive)
             try container.encodeIfPresent(contentFrom, forKey: .contentFrom)

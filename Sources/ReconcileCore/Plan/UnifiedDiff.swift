@@ -19,6 +19,29 @@ public enum UnifiedDiff {
         return output.joined(separator: "\n") + "\n"
     }
 
+    /// `make(old: "", new: new, …)` as the lines a reviewer reads, without the edit search or the
+    /// joining and splitting again: the diff a plan shows for every file it creates.
+    public static func additions(of new: String, oldLabel: String, newLabel: String) -> [String] {
+        // A carriage return changes where `make`'s text splits into lines again: its own way.
+        guard !new.withUTF8Bytes({ $0.contains(UInt8(ascii: "\r")) }) else {
+            return make(old: "", new: new, oldLabel: oldLabel, newLabel: newLabel).map { splitLines($0) } ?? []
+        }
+        var added = new.splitAtLineFeeds()
+        let endsWithLineFeed = added.last?.isEmpty == true
+        if endsWithLineFeed { added.removeLast() }
+        guard !added.isEmpty else { return [] }
+        var output = ["--- \(oldLabel)", "+++ \(newLabel)", "@@ -0,0 +\(range(1, added.count)) @@"]
+        output.reserveCapacity(added.count + 4)
+        for line in added { output.append("+" + line) }
+        if !endsWithLineFeed { output.append("\\ No newline at end of file") }
+        return output
+    }
+
+    /// A diff's text as lines, without the empty one after its last line feed.
+    public static func splitLines(_ diff: String) -> [String] {
+        Array(diff.splitAtLineFeeds().dropLast().map(String.init))
+    }
+
     /// Splits keeping a marker for a missing final newline, as `diff` does.
     static func lines(_ text: String) -> [String] {
         guard !text.isEmpty else { return [] }
@@ -33,6 +56,8 @@ public enum UnifiedDiff {
 
     /// Common head and tail first (cheap, and most config edits are local), Myers in between.
     static func diff(_ a: [String], _ b: [String], maximumEdits: Int = 2_000) -> [Edit] {
+        // A new file's diff (shown for every file a plan creates): all added, no search needed.
+        if a.isEmpty { return b.map(Edit.added) }
         var head = 0
         while head < a.count && head < b.count && a[head] == b[head] { head += 1 }
         var tail = 0

@@ -84,7 +84,9 @@ public struct SavedPlanCheck: Sendable {
             }
             let spec: any ResourceSpec
             do {
-                spec = try provider.decodeSpec(change.desired.json())
+                // A plan read from a file holds JSON, its content references into the plan's table
+                // (checked against their hashes when read); one made in this process, typed specs.
+                spec = try change.desired.spec ?? provider.decodeSpec(change.desired.json(), contents: plan.contents ?? PlanContents())
             } catch {
                 problems.append("\(place): desired state is not a \(change.address.kind): \(error)")
                 continue

@@ -34,8 +34,10 @@ public struct AnyProvider: Sendable {
         box.decode(reader, context: context)
     }
 
-    public func decodeSpec(_ json: JSONValue) throws -> any ResourceSpec {
-        try box.decodeSpec(json)
+    /// `contents`: the table of the saved plan the spec comes from, whose `Data` are references
+    /// into it; nil for specs written with their bytes (the inventory's).
+    public func decodeSpec(_ json: JSONValue, contents: PlanContents? = nil) throws -> any ResourceSpec {
+        try box.decodeSpec(json, contents: contents)
     }
 
     public func validate(_ resources: [Resource]) -> [Diagnostic] {
@@ -57,7 +59,7 @@ public struct AnyProvider: Sendable {
 
 private protocol ErasedProvider: Sendable {
     func decode(_ reader: ObjectReader, context: DecodeContext) -> (any ResourceSpec)?
-    func decodeSpec(_ json: JSONValue) throws -> any ResourceSpec
+    func decodeSpec(_ json: JSONValue, contents: PlanContents?) throws -> any ResourceSpec
     func validate(_ resources: [Resource]) -> [Diagnostic]
     func probe(_ resources: [Resource], host: HostContext) throws -> [Observation]
     func observation(from json: JSONValue) throws -> Observation
@@ -71,8 +73,9 @@ private struct ProviderBox<P: ResourceProvider>: ErasedProvider {
         provider.decode(reader, context: context)
     }
 
-    func decodeSpec(_ json: JSONValue) throws -> any ResourceSpec {
-        try CanonicalJSON.decode(P.Spec.self, from: json)
+    func decodeSpec(_ json: JSONValue, contents: PlanContents?) throws -> any ResourceSpec {
+        guard let contents else { return try CanonicalJSON.decode(P.Spec.self, from: json) }
+        return try contents.decode(P.Spec.self, from: json)
     }
 
     func validate(_ resources: [Resource]) -> [Diagnostic] {

@@ -6,8 +6,10 @@ import Foundation
 /// of a no-op plan. Anything whose encoding Foundation treats specially (floating point, `Data`,
 /// `Date`, `URL`, `Decimal`, super encoders) is refused with `nil`, and the caller falls back.
 enum CanonicalEncoder {
-    static func encode<T: Encodable>(_ value: T) -> [UInt8]? {
-        let state = EncodingState()
+    /// `dataAsString`: how `Data` is written when it is not refused (a plan document writes a
+    /// reference to its content table; JSONEncoder's `.custom` strategy must write the same).
+    static func encode<T: Encodable>(_ value: T, dataAsString: ((Data) -> String)? = nil) -> [UInt8]? {
+        let state = EncodingState(dataAsString: dataAsString)
         let root = Holder()
         guard (try? encodeValue(value, into: root, state: state)) != nil, !state.refused, let tree = root.tree else {
             return nil
@@ -24,6 +26,10 @@ enum CanonicalEncoder {
     }
 
     fileprivate static func encodeValue<T: Encodable>(_ value: T, into holder: Holder, state: EncodingState) throws {
+        if let data = value as? Data, let dataAsString = state.dataAsString {
+            holder.tree = .string(dataAsString(data))
+            return
+        }
         if isSpecial(T.self) { throw state.refuse() }
         let unwrapped = (value as? AnyEncodable)?.value ?? value
         if let writable = unwrapped as? any CanonicalJSONWritable {
@@ -110,6 +116,11 @@ public struct CanonicalJSONObject {
 /// Shared by every container of one encoding: set when something needs Foundation's own rules.
 private final class EncodingState {
     var refused = false
+    let dataAsString: ((Data) -> String)?
+
+    init(dataAsString: ((Data) -> String)?) {
+        self.dataAsString = dataAsString
+    }
 
     struct Refused: Error {}
 

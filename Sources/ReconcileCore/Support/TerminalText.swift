@@ -27,6 +27,8 @@ public enum TerminalText {
     }
 
     private static func escaped(_ text: String, keepingLineFeeds: Bool) -> String {
+        // Printable ASCII, most of what is shown (every line of a diff), needs no scalar walk.
+        guard !text.withUTF8Bytes({ $0.allSatisfy { $0 >= 0x20 && $0 < 0x7F } }) else { return text }
         guard text.unicodeScalars.contains(where: HostPath.isControl) else { return text }
         var result = ""
         result.reserveCapacity(text.utf8.count + 8)

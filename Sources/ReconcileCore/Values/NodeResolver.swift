@@ -134,7 +134,7 @@ extension Node {
     /// Whether any scalar in the tree holds `${` (a reference, or an escaped `$${`).
     var containsTemplate: Bool {
         switch value {
-        case .scalar(let text, _): return text.contains("${")
+        case .scalar(let text, _): return text.containsTemplateOpening
         case .sequence(let items): return items.contains { $0.containsTemplate }
         case .mapping(let pairs): return pairs.contains { $0.key.containsTemplate || $0.value.containsTemplate }
         }

@@ -66,15 +66,18 @@ public struct ManagedFile: Sendable, Equatable {
     var wantedSHA256: String { contentFrom != nil ? contentFromSHA256 ?? "" : Fingerprint.sha256(content) }
 
     /// Writes carry every attribute, so a content change fixes mode and ownership too.
+    /// A diff from an empty file is left to be derived from the content when shown (not stored).
     private func write(diffAgainst old: String?) -> WriteFileStep {
-        var diff: String?
+        var review: WriteFileStep.ReviewDiff?
         if sensitive || !showDiff {
-            diff = nil
+            review = nil
+        } else if let old, old.isEmpty {
+            review = content.isEmpty || String(validatingUTF8Data: content) == nil ? nil : .fromEmpty
         } else if let new = String(validatingUTF8Data: content), let old {
-            diff = UnifiedDiff.make(old: old, new: new, oldLabel: path, newLabel: "\(path) (planned)")
+            review = WriteFileStep.unifiedDiff(from: old, to: new, path: path).map(WriteFileStep.ReviewDiff.stored)
         }
         return WriteFileStep(
-            path: path, content: content, mode: mode, owner: owner, group: group, diff: diff,
+            path: path, content: content, mode: mode, owner: owner, group: group, review: review,
             backup: !sensitive, needsDaemonReload: needsDaemonReload, sensitive: sensitive, contentFrom: contentFrom,
             contentSHA256: sensitive ? wantedSHA256 : nil)
     }
