@@ -53,6 +53,15 @@ import Testing
         #expect(changes[0].reasons.last == "its systemctl calls run in SystemdUnit/b.service's steps: systemctl enable (2 units), systemctl start (2 units)")
     }
 
+    @Test func aUnitOnlyWrittenStaysInTheWindow() {
+        let written = change("SystemdUnit", "b.service", steps: [.writeFile(WriteFileStep(path: "/etc/systemd/system/b.service", content: Data()))])
+        var changes = [unit("a.service"), written, unit("c.service")]
+        SystemctlBatches.merge(&changes)
+        #expect(calls(changes[0]).isEmpty)
+        #expect(changes[1] == written)
+        #expect(calls(changes[2]) == ["enable a.service c.service", "start a.service c.service"])
+    }
+
     @Test func aWindowHoldsOneKind() {
         var changes = [
             unit("a.service"),

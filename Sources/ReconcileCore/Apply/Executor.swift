@@ -248,10 +248,7 @@ public struct Executor: Sendable {
                 attributes.path, mode: attributes.mode, uid: try attributes.owner.map(uid),
                 gid: try attributes.group.map(gid))
         case .removeFile(let remove):
-            if remove.needsDaemonReload && root.isLive {
-                queue.daemonReload = true
-                try queue.save(state)
-            }
+            if remove.needsDaemonReload { try owesDaemonReload(&queue) }
             if remove.backup { try backUp(remove.path, applyID: applyID) }
             try files.remove(remove.path)
         case .systemctl(let systemctl):
@@ -342,10 +339,7 @@ public struct Executor: Sendable {
         // Enabling reads unit files from disk; only running units need systemd to have reloaded.
         if !step.changesUnitFiles { try daemonReloadIfPending(&queue, onEvent: onEvent) }
         defer {
-            if step.changesUnitFiles && root.isLive {
-                queue.daemonReload = true
-                try? queue.save(state)
-            }
+            if step.changesUnitFiles { try? owesDaemonReload(&queue) }
         }
         do {
             _ = try commands.checked(Self.systemctlArgv(step, root: root))
@@ -357,6 +351,14 @@ public struct Executor: Sendable {
             throw ReconcileError.notAllowed(
                 "systemctl \(step.verb.rawValue) failed for \(failed.count) of \(step.units.count) units:\n  " + failed.joined(separator: "\n  "))
         }
+    }
+
+    /// Queues the daemon-reload a live host now owes, on disk before the change that causes it
+    /// (once: 2,000 unit files written need one reload, and one write of the queue).
+    private func owesDaemonReload(_ queue: inout TriggerQueue) throws {
+        guard root.isLive, !queue.daemonReload else { return }
+        queue.daemonReload = true
+        try queue.save(state)
     }
 
     /// Runs a queued daemon-reload; reports it, since the plan only promises it.
@@ -372,10 +374,7 @@ public struct Executor: Sendable {
 
     /// Written and renamed into place now, or (with a batch) staged for the batch's commit.
     func writeFile(_ write: WriteFileStep, queue: inout TriggerQueue, applyID: String, batch: WriteBatch?) throws {
-        if write.needsDaemonReload && root.isLive {
-            queue.daemonReload = true
-            try queue.save(state)
-        }
+        if write.needsDaemonReload { try owesDaemonReload(&queue) }
         let content = try self.content(of: write)
         let existing = try files.status(write.path)
         if let existing, existing.type == .directory {

@@ -2,12 +2,13 @@
 /// per verb (`systemctl enable a b c`), so an apply of 1,000 units runs a few `systemctl`
 /// processes, not thousands, and a live host reloads systemd once, not per unit.
 ///
-/// A window is a run of consecutive changes of one kind that each end with such calls; their
-/// calls run together at the window's end, in its last change. Any other change closes the
-/// window first, so whatever comes after a unit in the plan still finds it enabled and started
-/// (a File written below a Mount's folder lands on the mounted file system). A change that
-/// depends on a member, or that a member depends on, closes it too. Members keep their change
-/// (action, reasons, their other steps) and say which change runs their calls.
+/// A window is a run of consecutive changes of one kind (a unit that is only written, not
+/// enabled, stays in it); the calls that end them run together at the window's end, in its last
+/// member. A change of another kind closes the window first, so whatever comes after a unit in
+/// the plan still finds it enabled and started (a File written below a Mount's folder lands on
+/// the mounted file system). A change that depends on a member, or that a member depends on,
+/// closes it too. Members keep their change (action, reasons, their other steps) and say which
+/// change runs their calls.
 public enum SystemctlBatches {
     /// Enable and disable (unit files) before stop and start (running units), as within a change.
     static let verbs: [SystemctlStep.Verb] = [.enable, .disable, .stop, .start]
@@ -18,10 +19,9 @@ public enum SystemctlBatches {
         var membersNeed = Set<ResourceAddress>()
         for index in changes.indices where changes[index].hasChanges {
             let change = changes[index]
-            let joins = trailingCalls(of: change.steps) > 0
-                && window.last.map { changes[$0].address.kind == change.address.kind } ?? true
-                && !membersNeed.contains(change.address) && !change.dependsOn.contains(where: members.contains)
-            if !joins {
+            let sameKind = window.last.map { changes[$0].address.kind == change.address.kind } ?? true
+            let related = membersNeed.contains(change.address) || change.dependsOn.contains(where: members.contains)
+            if !sameKind || related {
                 close(window, in: &changes)
                 window = []
                 members = []
