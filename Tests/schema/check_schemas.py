@@ -313,12 +313,15 @@ with tempfile.TemporaryDirectory() as stage:
                      "kind: File\nname: gone\npath: /etc/gone\nstate: absent\n---\n"
                      "kind: File\nname: new\npath: /etc/new\ncontent: new\n---\n"
                      "kind: SystemdUnit\nname: demo.service\nenabled: true\n"
-                     "content: \"[Service]\\nExecStart=/bin/true\\n[Install]\\nWantedBy=multi-user.target\\n\"\n")
+                     "content: \"[Service]\\nExecStart=/bin/true\\n[Install]\\nWantedBy=multi-user.target\\n\"\n---\n"
+                     # Also= is systemctl's to follow: enabled with systemctl --root, not by link steps.
+                     "kind: SystemdUnit\nname: demo-also.service\nenabled: true\n"
+                     "content: \"[Service]\\nExecStart=/bin/true\\n[Install]\\nAlso=demo.service\\n\"\n")
     result = run("plan", "--json", "--root", stage, manifest)
     plan = json.loads(result.stdout) if result.returncode == 0 else {}
     types = sorted({step["type"] for change in plan.get("changes", []) for step in change["steps"]})
     check("staged plan covers every file and unit step type",
-          types == ["removeFile", "setAttributes", "systemctl", "writeFile"], types)
+          types == ["link", "removeFile", "setAttributes", "systemctl", "writeFile"], types)
     errors = schema_errors("plan.schema.json", plan)
     check("staged plan matches plan.schema.json", result.returncode == 0 and not errors, errors or result.stderr)
     result = run("facts", "--root", stage, manifest)
@@ -378,7 +381,7 @@ with tempfile.TemporaryDirectory() as stage:
     errors = schema_errors("plan.schema.json", plan)
     types = sorted({step["type"] for change in plan.get("changes", []) for step in change["steps"]})
     check("bare-host plan matches plan.schema.json", result.returncode == 0 and not errors, errors or result.stderr)
-    check("bare-host plan makes a filesystem, writes a unit, runs useradd", {"makeFilesystem", "writeFile", "systemctl", "command"} <= set(types), types)
+    check("bare-host plan makes a filesystem, writes and links a unit, runs useradd", {"makeFilesystem", "writeFile", "link", "command"} <= set(types), types)
     result = run("facts", "--root", stage, manifest)
     errors = schema_errors("facts.schema.json", json.loads(result.stdout) if result.returncode == 0 else {})
     check("bare-host facts match facts.schema.json", result.returncode == 0 and not errors, errors or result.stderr)
