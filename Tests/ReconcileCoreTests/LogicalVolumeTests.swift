@@ -110,7 +110,10 @@ import Testing
         ])
         #expect(change.reasons.contains { $0.contains("strategy recache") && $0.contains("kernel 6.1") })
         #expect(change.risk == .disruptive)
-        guard case .command(let uncache) = change.steps.first else { return }
+        guard case .command(let uncache) = try #require(change.steps.first) else {
+            Issue.record("the first step is not the uncache command: \(change.steps.first.map(\.summary) ?? "none")")
+            return
+        }
         #expect(uncache.monitor?.argv == ["dmsetup", "status", "storage-slowlv"])
         // A cache target's status line, as dmsetup prints it: field 13 is the dirty block count.
         #expect(uncache.monitor?.remaining(in: "0 2097152 cache 8 28/2048 128 1028/3200 95 51 402 900 0 1028 1026 1 writeback 2 migration_threshold 2048 smq 0 rw -\n") == 1026)

@@ -1,7 +1,7 @@
 import Foundation
 import ReconcileCDB
 
-/// Compiles a `key value` map file into a cdb, as the seed's `cdb -c -m` did: streamed into a temp
+/// Compiles a `key value` map file into a cdb, as tinycdb's `cdb -c -m` does: streamed into a temp
 /// file beside the target, read back and compared, then renamed into place.
 public struct CompileCDBStep: Codable, Sendable, Equatable {
     public var source: String

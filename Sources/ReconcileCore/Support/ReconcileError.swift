@@ -61,15 +61,6 @@ public struct CommandFailure: Error, Sendable, Equatable, CustomStringConvertibl
     }
 }
 
-/// Quotes for display only; commands are always run by argv.
-public enum ShellQuote {
-    public static func quote(_ word: String) -> String {
-        let safe = word.allSatisfy { $0.isLetter || $0.isNumber || "-_./=:,+@%".contains($0) }
-        if safe && !word.isEmpty { return word }
-        return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
-    }
-}
-
 /// A problem with what a manifest asks for that only the host's facts reveal (no room on the VG,
 /// a cache device that is not a PV of it); the planner reports it at the manifest line of `keyPath`.
 public struct PlanProblem: Error, Sendable, Equatable {

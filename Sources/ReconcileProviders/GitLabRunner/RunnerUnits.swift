@@ -1,7 +1,7 @@
 import ReconcileCore
 
-/// The systemd units of a runner: the seed's gitlab-runner.service, and a timer with its oneshot
-/// service that purges cache folders nobody used for `purgeCacheAfter`.
+/// The systemd units of a runner: gitlab-runner.service (`gitlab-runner run --working-directory
+/// HOME --config CONFIG`), and a timer with its oneshot service that purges cache folders nobody used for `purgeCacheAfter`.
 public struct RunnerUnits: Sendable, Equatable {
     public enum Role: String, Sendable, CaseIterable {
         case service, purge, purgeTimer

@@ -176,7 +176,7 @@ enum LVMCommand {
                     summary: summary + ": " + argv.map(ShellQuote.quote).joined(separator: " "))
     }
 
-    /// Exactly the seed's command.
+    /// `lvcreate --type cache --cachemode MODE --name NAME --size SIZE VG/LV DEVICE`, as done by hand.
     static func attachCache(_ spec: LVSpec, _ cache: LVSpec.Cache) -> CommandStep {
         step(["lvcreate", "--type", "cache", "--cachemode", cache.mode.rawValue, "--name", cache.name,
               "--size", cache.size.lvmArgument, spec.path, cache.device],

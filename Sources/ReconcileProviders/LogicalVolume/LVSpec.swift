@@ -2,13 +2,13 @@ import Foundation
 import ReconcileCore
 
 /// `kind: LogicalVolume`: an LV of a given size, optionally with a dm-cache on a fast PV of the same VG
-/// (the seed's "lvm cache create + resize").
+/// (`lvcreate --type cache`, and the uncache / resize / recache of a cached LV).
 public struct LVSpec: ResourceSpec {
     public enum CacheMode: String, Codable, Sendable, CaseIterable {
         case writeback, writethrough, passthrough
     }
 
-    /// How a cached LV grows: uncache, resize, recache (the seed's way); in place (lvm2 ≥ 2.03.12);
+    /// How a cached LV grows: uncache, resize, recache (`lvconvert --uncache`, `lvresize`, `lvcreate --type cache`); in place (lvm2 ≥ 2.03.12);
     /// or auto, chosen from the host's lvm2 and kernel.
     public enum ResizeStrategy: String, Codable, Sendable, CaseIterable {
         case auto, recache, online

@@ -2,7 +2,7 @@ import Foundation
 import ReconcileCore
 import ReconcileYAML
 
-/// `kind: OnionRelay`: mail for the listed domains goes to their onion MX through Tor (the seed's "Ehlo Onion").
+/// `kind: OnionRelay`: mail for the listed domains goes to their onion MX through Tor (the "Ehlo Onion" set-up: Exim routes those domains through Tor).
 public struct OnionRelaySpec: ResourceSpec {
     public struct Entry: Codable, Sendable, Equatable {
         public var domain: String

@@ -1,4 +1,4 @@
-/// The seed's proposal for publishing onion MX records in DNS:
+/// The proposed way to publish onion MX records in DNS (the "Ehlo Onion" write-up's SRV records):
 /// `_onion-mx._tcp.DOMAIN. TTL IN SRV PRIORITY WEIGHT PORT ONION.`, in zone-file syntax.
 public struct SRVRecords: Sendable {
     public var ttl = 3600
