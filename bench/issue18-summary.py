@@ -19,6 +19,8 @@ cells = collections.defaultdict(list)
 for row in rows:
     cells[(row["workload"], row["operation"], row["tool"])].append((float(row["wall_s"]), int(row["peak_kib"])))
 
+big = [row for row in rows if row["workload"].startswith("plan --out")]
+rows = [row for row in rows if not row["workload"].startswith("plan --out")]
 workloads = list(dict.fromkeys(row["workload"] for row in rows))
 operations = ["apply", "no-op plan"]
 tools = ["reconcile old", "reconcile new", "puppet"]
@@ -41,6 +43,20 @@ for workload in workloads:
         ratio = lambda other: f"{other[0] / new[0]:.1f}×" if other and new else "—"
         lines.append(f"| {workload} | {operation} | {text['reconcile old']} | {text['reconcile new']} | {text['puppet']} "
                      f"| {ratio(found['reconcile old'])} | {ratio(found['puppet'])} |")
+
+if big:
+    lines += ["", "| plan --out, 50,000 files of 4 KiB (212 MB manifest, 204.8 MB content) | wall | peak RSS | saved plan |",
+              "| --- | --- | --- | --- |"]
+    for tool in ("reconcile old", "reconcile new"):
+        mine = [row for row in big if row["tool"] == tool]
+        if not mine:
+            continue
+        walls = [float(row["wall_s"]) for row in mine]
+        peaks = [int(row["peak_kib"]) for row in mine]
+        size = int(mine[-1]["operation"].split()[2])
+        lines.append(f"| {tool} | {statistics.median(walls):.2f} s ({', '.join(f'{w:.2f}' for w in walls)}) "
+                     f"| {statistics.median(peaks) / 1024:.0f} MiB ({statistics.median(peaks) * 1024 / 212_300_000:.2f}× the manifest) "
+                     f"| {size / 1e6:.1f} MB ({size / 204_800_000:.2f}× the content) |")
 
 lines += ["", "| N (mixed) | build | processes per apply | programs |", "| ---: | --- | ---: | --- |"]
 for row in csv.DictReader(open(os.path.join(RESULTS, "issue18-processes.csv"))):

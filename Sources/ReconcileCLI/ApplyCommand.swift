@@ -104,7 +104,7 @@ struct ApplyCommand: ParsableCommand {
             throw error
         }
         let origin = ApplyOrigin.current(manifests: savedPlanPath == nil ? manifests.paths : nil, savedPlan: savedPlanPath)
-        let report = try orFail(session) { try executor.apply(plan, applyID: applyID, origin: origin, onEvent: Self.progress) }
+        let report = try orFail(session) { try executor.apply(plan, applyID: applyID, origin: origin, allowDataLoss: allowDataLoss, onEvent: Self.progress) }
         (report.succeeded && !output.json ? Terminal.write : Terminal.writeError)(ApplyReportRenderer.render(report))
         try document(report, report.succeeded ? .complete : .failed)
         guard report.succeeded else { throw CLIExit.failure }

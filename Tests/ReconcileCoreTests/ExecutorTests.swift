@@ -85,6 +85,21 @@ import Testing
         ])
     }
 
+    @Test func dataLossNeedsItsAllowanceInTheLibraryToo() throws {
+        let directory = TemporaryDirectory()
+        let root = HostRoot(directory.path)
+        let state = StateDirectory(directory.path + "/state")
+        let runner = RecordedRunner([["lvremove", "-y", "vg/lv"]: CommandResult(status: 0)])
+        let executor = Executor(files: LocalFileSystem(root: root), commands: runner, state: state, logger: Logger(label: "t"))
+        var lossy = change("lv", steps: [.command(CommandStep(argv: ["lvremove", "-y", "vg/lv"]))])
+        lossy.risk = .dataLoss
+        #expect(throws: ReconcileError.self) { try executor.apply(plan([lossy], root: root), applyID: "d1") }
+        #expect(runner.recordedCalls.isEmpty, "nothing runs without the allowance")
+        #expect(!FileManager.default.fileExists(atPath: state.journalPath))
+        let report = try executor.apply(plan([lossy], root: root), applyID: "d2", allowDataLoss: true)
+        #expect(report.succeeded && runner.recordedCalls == [["lvremove", "-y", "vg/lv"]])
+    }
+
     @Test func journalRecordsEveryStep() throws {
         let directory = TemporaryDirectory()
         let root = HostRoot(directory.path)

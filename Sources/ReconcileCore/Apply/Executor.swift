@@ -45,11 +45,20 @@ public struct Executor: Sendable {
     var root: HostRoot { files.root }
 
     /// Call with the apply lock held. `STATE/apply-running.json` stays behind only if this is killed.
-    /// The inventory and `STATE/history` record what it did.
+    /// The inventory and `STATE/history` record what it did. A plan with data-loss changes runs
+    /// only with `allowDataLoss` (the CLI's `--allow-data-loss`): the check is here, so no caller
+    /// of the library can skip it; nothing is done when it fails.
     public func apply(
-        _ plan: Plan, applyID: String, now: Date = Date(), origin: ApplyOrigin? = nil, onEvent: (ApplyEvent) -> Void = { _ in }
+        _ plan: Plan, applyID: String, now: Date = Date(), origin: ApplyOrigin? = nil, allowDataLoss: Bool = false,
+        onEvent: (ApplyEvent) -> Void = { _ in }
     ) throws -> ApplyReport {
-        try tagged(applyID).run(
+        let risky = plan.changes.filter { $0.hasChanges && $0.risk == .dataLoss }
+        guard risky.isEmpty || allowDataLoss else {
+            throw ReconcileError.notAllowed(
+                "this plan can lose data (\(risky.map { TerminalText.escaped($0.address.description) }.joined(separator: ", "))); "
+                    + "nothing was changed. Review it, then apply again allowing data loss (--allow-data-loss)")
+        }
+        return try tagged(applyID).run(
             plan, applyID: applyID, now: now,
             origin: origin ?? ApplyOrigin(manifests: nil, savedPlan: nil, git: nil, user: Accounts.userName(getuid())), onEvent: onEvent)
     }
