@@ -96,10 +96,7 @@ def mixed_workload(n, out):
                     f"content: {json.dumps(content(i))}\nmode: \"0640\"\n")
     with open(f"{out}/live/20-units.yaml", "w") as f:
         for i in range(units):
-            body = (f"[Unit]\nDescription=bench unit {i}\n[Service]\nExecStart=/bin/sleep infinity\n"
-                    f"[Install]\nWantedBy=multi-user.target\n")
-            f.write(f"---\nkind: SystemdUnit\nname: bench-{i:05d}.service\ncontent: {json.dumps(body)}\n"
-                    f"enabled: {'true' if i % 2 == 0 else 'false'}\n")
+            f.write(unit_document(i))
     with open(f"{out}/live/30-onion.yaml", "w") as f:
         f.write("kind: OnionRelay\nname: mx\nentries:\n")
         for i in range(entries):
@@ -126,15 +123,20 @@ def mixed_workload(n, out):
                 f.write(f"cache:\n  name: lv{i:05d}_cache\n  mode: writeback\n  size: 1G\n  device: /dev/md3\n")
 
 
+def unit_document(i):
+    """SystemdUnit bench-NNNNN.service with its own unit file, enabled when i is even."""
+    body = (f"[Unit]\nDescription=bench unit {i}\n[Service]\nExecStart=/bin/sleep infinity\n"
+            f"[Install]\nWantedBy=multi-user.target\n")
+    return (f"---\nkind: SystemdUnit\nname: bench-{i:05d}.service\ncontent: {json.dumps(body)}\n"
+            f"enabled: {'true' if i % 2 == 0 else 'false'}\n")
+
+
 def units_workload(n, out):
     """N SystemdUnits with their own unit files, every other one enabled (issue 18)."""
     os.makedirs(out, exist_ok=True)
     with open(f"{out}/units.yaml", "w") as f:
         for i in range(n):
-            body = (f"[Unit]\nDescription=bench unit {i}\n[Service]\nExecStart=/bin/sleep infinity\n"
-                    f"[Install]\nWantedBy=multi-user.target\n")
-            f.write(f"---\nkind: SystemdUnit\nname: bench-{i:05d}.service\ncontent: {json.dumps(body)}\n"
-                    f"enabled: {'true' if i % 2 == 0 else 'false'}\n")
+            f.write(unit_document(i))
 
 
 def lv_facts(n, facts_path):
