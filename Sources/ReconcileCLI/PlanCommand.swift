@@ -149,11 +149,14 @@ struct PlanCommand: ParsableCommand {
 
     private func show(_ plan: Plan, session: Session) throws {
         // Encoding thousands of changes costs real time: only when asked for.
-        if let out {
-            try session.save(plan, to: out, signKey: signKey)
+        guard let out else {
+            try output.write(plan)
+            return
         }
-        try output.write(plan)
-        if let out, !output.json { Terminal.write("Saved plan to \(out); apply it with `reconcile apply \(out)`.\n") }
+        // Saved and shown side by side: the saved plan's encoding and sync overlap the text's.
+        let (output, signKey, commands) = (output, signKey, session.commands)
+        try sideBySide({ try Session.save(plan, to: out, signKey: signKey, commands: commands) }, { try output.write(plan) })
+        if !output.json { Terminal.write("Saved plan to \(out); apply it with `reconcile apply \(out)`.\n") }
     }
 }
 

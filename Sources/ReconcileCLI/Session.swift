@@ -116,6 +116,11 @@ struct Session {
     /// A plan for `apply FILE`, streamed to the file (a change at a time, never whole in memory);
     /// signed, when asked, from the finished temp file before it takes the name.
     func save(_ plan: Plan, to path: String, signKey: String?) throws {
+        try Self.save(plan, to: path, signKey: signKey, commands: commands)
+    }
+
+    /// `save(_:to:signKey:)` without the session, for work run on another thread.
+    static func save(_ plan: Plan, to path: String, signKey: String?, commands: some CommandRunner) throws {
         let absolute = Self.absolute(path)
         try LocalFileSystem().writeAtomically(absolute, mode: 0o600, uid: nil, gid: nil, produce: { descriptor in
             let output = BufferedOutput(descriptor: descriptor, name: absolute)

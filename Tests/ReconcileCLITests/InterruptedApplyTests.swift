@@ -74,7 +74,7 @@ import Testing
                 let due: Bool
                 switch point {
                 case .afterSteps(let steps):
-                    due = Self.stepsDone(journal, from: offset ?? 0) >= steps
+                    due = Self.stepsDone(journal, from: offset) >= steps
                         && FileManager.default.fileExists(atPath: stage.root + "/var/lib/reconcile/apply-running.json")
                 case .afterSeconds(let seconds):
                     due = Date().timeIntervalSince(started) >= seconds

@@ -236,8 +236,9 @@ import Testing
             "write /etc/systemd/system/capture-app-tcpdump.service (mode 0644); then systemctl daemon-reload (once per apply)",
             "write /etc/systemd/system/capture-app-tcp.service (mode 0644); then systemctl daemon-reload (once per apply)",
             "write /etc/systemd/system/capture-app-unix.service (mode 0644); then systemctl daemon-reload (once per apply)",
-            "systemctl start capture-app-tcpdump.service", "systemctl start capture-app-tcp.service",
-            "systemctl enable capture-app-unix.service", "systemctl start capture-app-unix.service",
+            "link /etc/systemd/system/multi-user.target.wants/capture-app-unix.service -> /etc/systemd/system/capture-app-unix.service"
+                + " (systemctl enable capture-app-unix.service)",
+            "systemctl start capture-app-tcpdump.service", "systemctl start capture-app-tcp.service", "systemctl start capture-app-unix.service",
         ])
         #expect(plan.warnings.isEmpty)
     }
@@ -347,11 +348,8 @@ import Testing
         second.name = "db"
         second.port = 9001
         second.proxy = "/run/db.proxy"
-        let units = CaptureUnits.unitNames("app") + CaptureUnits.unitNames("db")
-        let show = units.map { "Id=\($0)\nLoadState=not-found\nActiveState=inactive\nSubState=dead\nUnitFileState=\n" }
-            .joined(separator: "\n")
         let runner = RecordedRunner([
-            SystemctlProbe.showArgv(units): CommandResult(status: 0, stdout: Data(show.utf8)),
+            SystemctlProbe.listArgv: CommandResult(status: 0, stdout: Data(try fixture("systemctl-list-units.json").utf8)),
             ListeningPorts.argv: CommandResult(status: 0, stdout: Data(
                 "LISTEN 0      5        127.0.0.1:9001      0.0.0.0:*          \nLISTEN 0      4096          [::]:22            [::]:*          \n".utf8)),
         ])

@@ -31,12 +31,22 @@ import Testing
         #expect(plan.action == .create)
         #expect(plan.steps.map(\.summary) == [
             "write /etc/systemd/system/app.service (mode 0644); then systemctl daemon-reload (once per apply)",
-            "systemctl enable app.service", "systemctl start app.service",
+            // The links `systemctl enable` makes; the write's daemon-reload makes systemd see both.
+            "link /etc/systemd/system/multi-user.target.wants/app.service -> /etc/systemd/system/app.service (systemctl enable app.service)",
+            "systemctl start app.service",
         ])
         #expect(plan.triggers.isEmpty)
         if case .writeFile(let write) = plan.steps.first {
             #expect(write.needsDaemonReload)
         }
+    }
+
+    /// With no write to carry the daemon-reload, `systemctl enable` (which owes one) does it.
+    @Test func anUnchangedDisabledUnitIsEnabledBySystemctl() throws {
+        let content = try #require(spec().content)
+        let plan = try provider.plan(declared(spec()), observed: observed(content: content, fileState: "disabled", active: "inactive"),
+                                     context: PlanContext(root: live, changing: []))
+        #expect(plan.steps.map(\.summary) == ["systemctl enable app.service", "systemctl start app.service"])
     }
 
     @Test func changedFileOfRunningUnitQueuesOneRestart() throws {

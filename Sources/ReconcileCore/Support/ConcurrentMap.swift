@@ -82,3 +82,14 @@ final class ResultSlots<Value: Sendable, Failure: Error>: @unchecked Sendable {
         return values
     }
 }
+
+/// Runs two independent pieces of work at once (each may use `concurrentMap` itself) and waits
+/// for both; the first one's error wins. Unlike `concurrentMap`, the work may have side effects:
+/// each runs exactly once, whatever the other does.
+public func sideBySide(_ first: @Sendable () throws -> Void, _ second: @Sendable () throws -> Void) throws {
+    let slots = ResultSlots<Bool, any Error>(count: 2)
+    DispatchQueue.concurrentPerform(iterations: 2) { index in
+        slots.set(index, Result { () throws(any Error) -> Bool in try (index == 0 ? first : second)(); return true })
+    }
+    _ = try slots.values()
+}

@@ -29,26 +29,40 @@ public struct ManagedUnit: Sendable, Equatable {
 
     public static func path(of unit: String) -> String { "\(folder)/\(unit)" }
 
-    /// One stat per unit file and one `systemctl` call for all units. `notOwned`: units whose
-    /// file may be anywhere systemd looks (a package's), not only in /etc/systemd/system.
+    /// One stat per unit file, one read of the unit folders, and at most two `systemctl` calls
+    /// for all units: `list-units` (live) and `is-enabled` for what the files cannot tell.
+    /// `notOwned`: units whose file may be anywhere systemd looks (a package's), not only in
+    /// /etc/systemd/system.
     public static func probe(_ units: [String], notOwned: Set<String> = [], host: HostContext) throws -> [UnitObservation] {
+        try probe(units, notOwned: notOwned, host: host, live: host.root.isLive)
+    }
+
+    /// `live` apart from the root: tests read a live host's unit files from a folder.
+    static func probe(_ units: [String], notOwned: Set<String> = [], host: HostContext, live: Bool) throws -> [UnitObservation] {
         let files = try units.map { try FileObservation.probe(path(of: $0), files: host.files) }
-        var states: [String: SystemctlProbe.UnitState]
-        if host.root.isLive {
-            states = try SystemctlProbe.live(units, commands: host.commands)
-        } else {
-            var present: [String] = []
-            var missing: Set<String> = []
-            for (unit, file) in zip(units, files) {
-                let found = try file.exists || (notOwned.contains(unit) && SystemctlProbe.hasUnitFile(unit, files: host.files))
-                if found {
-                    present.append(unit)
-                } else if notOwned.contains(unit) {
-                    missing.insert(unit)
-                }
+        var present: [String] = []
+        var missing: [String] = []
+        for (unit, file) in zip(units, files) {
+            // Live, systemd answered for every unit; staged, only for ours and the packages'.
+            if try file.exists || ((live || notOwned.contains(unit)) && UnitFileStates.unitFile(unit, files: host.files) != nil) {
+                present.append(unit)
+            } else if live || notOwned.contains(unit) {
+                missing.append(unit)
             }
-            states = try stagedStates(present, host: host)
-            for unit in missing { states[unit] = SystemctlProbe.UnitState(loadState: "not-found") }
+        }
+        var states = try fileStates(present, host: host, stagedRoot: live ? nil : host.root)
+        for unit in missing { states[unit] = SystemctlProbe.UnitState(loadState: "not-found") }
+        if live {
+            let loaded = try SystemctlProbe.loaded(commands: host.commands)
+            for unit in units {
+                var state = states[unit] ?? SystemctlProbe.UnitState()
+                let listed = loaded[unit]
+                // Not loaded: not running either; its load state is told only when it is missing.
+                state.activeState = listed?.activeState ?? "inactive"
+                state.subState = listed?.subState ?? "dead"
+                state.loadState = listed?.loadState ?? state.loadState
+                states[unit] = state
+            }
         }
         let unclear = Set(units.filter { ["enabled-runtime", "generated"].contains(states[$0]?.unitFileState ?? "") })
         let linked = unclear.isEmpty ? [] : try persistentlyLinked(files: host.files)
@@ -58,23 +72,25 @@ public struct ManagedUnit: Sendable, Equatable {
             return UnitObservation(
                 file: file, unitFileState: state?.unitFileState, activeState: state?.activeState, subState: state?.subState,
                 loadState: state?.loadState, persistentLinks: unclear.contains(unit) ? linked.contains(unit) : nil,
-                installable: notEnableable ? try SystemctlProbe.isInstallable(unit, files: host.files) : nil)
+                installable: notEnableable ? try UnitFileStates.isInstallable(unit, files: host.files) : nil)
         }
     }
 
-    /// From the root's files where they tell, from one `systemctl --root is-enabled` for the rest.
-    private static func stagedStates(_ units: [String], host: HostContext) throws -> [String: SystemctlProbe.UnitState] {
-        let staged = try StagedUnitFiles(files: host.files)
+    /// From the unit files and links where they tell, from one `systemctl is-enabled` for the rest.
+    private static func fileStates(
+        _ units: [String], host: HostContext, stagedRoot: HostRoot?
+    ) throws -> [String: SystemctlProbe.UnitState] {
+        let read = try UnitFileStates(files: host.files)
         var states: [String: SystemctlProbe.UnitState] = [:]
         var unclear: [String] = []
         for unit in units {
-            if let state = try staged.state(of: unit) {
+            if let state = try read.state(of: unit) {
                 states[unit] = SystemctlProbe.UnitState(unitFileState: state)
             } else {
                 unclear.append(unit)
             }
         }
-        return states.merging(try SystemctlProbe.staged(unclear, root: host.root, commands: host.commands)) { read, _ in read }
+        return states.merging(try SystemctlProbe.isEnabled(unclear, stagedRoot: stagedRoot, commands: host.commands)) { read, _ in read }
     }
 
     /// Units that persistent links start: `/etc/systemd/system/*.{wants,requires}/UNIT`, and
@@ -135,7 +151,7 @@ public struct ManagedUnit: Sendable, Equatable {
                     + "something else starts it (another unit's Wants=, a generator). Leave out enabled:, and enable the unit that pulls it in")
         }
         if enabled == true && !observed.isEnabled {
-            plan.steps += enableSteps(content: content, live: context.root.isLive)
+            plan.steps += enableSteps(content: content, live: context.root.isLive, writesFile: outcome.contentChanges)
             plan.reasons.append("not enabled (\(observed.unitFileState ?? "no unit file yet"))")
         } else if enabled == false && observed.isEnabled {
             plan.steps.append(.systemctl(SystemctlStep(.disable, unit)))
@@ -152,10 +168,12 @@ public struct ManagedUnit: Sendable, Equatable {
         return plan
     }
 
-    /// Under a staging root, the links `systemctl --root enable` would make, made by the
-    /// executor (no process per unit); live, or when only systemctl can tell, `systemctl enable`.
-    private func enableSteps(content: String?, live: Bool) -> [Step] {
-        if !live, ownsFile, let content, let links = InstallSection(content).enableLinks(unit: unit, path: path), !links.isEmpty {
+    /// The links `systemctl enable` would make, made by the executor (no process per unit): under
+    /// a staging root, and live when this plan writes the unit file (its write queues the one
+    /// daemon-reload that makes systemd see both). Otherwise, or when only systemctl can tell,
+    /// `systemctl enable`.
+    private func enableSteps(content: String?, live: Bool, writesFile: Bool) -> [Step] {
+        if !live || writesFile, ownsFile, let content, let links = InstallSection(content).enableLinks(unit: unit, path: path), !links.isEmpty {
             return links.map { .link(LinkStep(path: $0.path, target: $0.target, reason: "systemctl enable \(unit)")) }
         }
         return [.systemctl(SystemctlStep(.enable, unit))]

@@ -5,7 +5,7 @@ import Testing
 
 /// Unit state and enabling under a staging root, read and made from the root's files (issue 18),
 /// checked against the real `systemctl --root` (systemd 252) on the same trees.
-@Suite struct StagedUnitFilesTests {
+@Suite struct UnitFileStatesTests {
     static let units: [(path: String, content: String)] = [
         ("etc/systemd/system/a.service", "[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\nAlias=al1.service al2.service\n"),
         ("etc/systemd/system/b.service", "[Service]\nExecStart=/bin/true\n[Install]\nRequiredBy=c.target\nWantedBy=x.target y.target\n"),
@@ -59,7 +59,7 @@ import Testing
         let directory = try tree()
         // Some enabled by systemctl itself, some left disabled.
         #expect(try systemctl(directory.path, ["enable", "a.service", "l.service"]).status == 0)
-        let staged = try StagedUnitFiles(files: LocalFileSystem(root: HostRoot(directory.path)))
+        let staged = try UnitFileStates(files: LocalFileSystem(root: HostRoot(directory.path)))
         for unit in Self.asked {
             let ours = try #require(try staged.state(of: unit), "\(unit) is read from the files")
             let theirs = try systemctl(directory.path, ["is-enabled", unit]).output.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -81,12 +81,24 @@ import Testing
         // An alias the unit's Alias= does not name: systemd calls the unit indirect.
         try FileManager.default.createSymbolicLink(
             atPath: directory.path + "/etc/systemd/system/other.service", withDestinationPath: "/etc/systemd/system/b.service")
-        // Content in a runtime folder: every unit is asked.
-        let staged = try StagedUnitFiles(files: LocalFileSystem(root: HostRoot(directory.path)))
+        let staged = try UnitFileStates(files: LocalFileSystem(root: HostRoot(directory.path)))
         #expect(try staged.state(of: "b.service") == nil)
         #expect(try staged.state(of: "a.service") == "disabled")
+        // Runtime and generator folders (never empty on a booted host): the units they name are
+        // asked of systemctl (a runtime link, a generated file, a drop-in), the others are read.
         try directory.write("run/systemd/system/x.service", "[Service]\n")
-        #expect(try StagedUnitFiles(files: LocalFileSystem(root: HostRoot(directory.path))).state(of: "a.service") == nil)
+        try directory.write("run/systemd/generator.late/l.service", "[Service]\n")
+        try directory.write("run/systemd/system/s.socket.d/override.conf", "[Socket]\n")
+        try FileManager.default.createDirectory(
+            atPath: directory.path + "/run/systemd/system/multi-user.target.wants", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(
+            atPath: directory.path + "/run/systemd/system/multi-user.target.wants/a.service", withDestinationPath: "/etc/systemd/system/a.service")
+        let withRuntime = try UnitFileStates(files: LocalFileSystem(root: HostRoot(directory.path)))
+        for unit in ["a.service", "l.service", "s.socket", "x.service"] {
+            #expect(try withRuntime.state(of: unit) == nil, "\(unit) is asked of systemctl")
+        }
+        #expect(try withRuntime.state(of: "st.service") == "static")
+        #expect(try systemctl(directory.path, ["is-enabled", "a.service"]).output == "enabled-runtime\n")
     }
 
     @Test func enablingMakesTheLinksSystemctlMakes() throws {
@@ -110,7 +122,7 @@ import Testing
         #expect(mine.contains("etc/systemd/system/al2.service -> /etc/systemd/system/a.service"))
         #expect(mine.contains("etc/systemd/system/c.target.requires/b.service -> /etc/systemd/system/b.service"))
         // And both read back as enabled.
-        let staged = try StagedUnitFiles(files: files)
+        let staged = try UnitFileStates(files: files)
         for unit in ["a.service", "b.service", "l.service", "s.socket"] { #expect(try staged.state(of: unit) == "enabled") }
     }
 
