@@ -31,6 +31,17 @@ import Testing
         #expect(port.stdout.contains("CaptureProxy.port: integer\n") && port.stdout.contains("minimum 1") && port.stdout.contains("maximum 65535"), "\(port.stdout)")
     }
 
+    @Test func examplesAsAManifestWritesThemOnOneLine() throws {
+        let options = try reconcile(["explain", "Filesystem", "options"])
+        #expect(options.stdout.hasSuffix("\n  e.g. [\"-L\", \"data\"]\n"), "\(options.stdout)")
+        let rotate = try reconcile(["explain", "CaptureProxy", "rotate"])
+        #expect(rotate.stdout.hasSuffix("\n  e.g. {\"files\": 10, \"megabytes\": 100}\n"), "\(rotate.stdout)")
+        // A unit file's line breaks stay escaped: every line after the first is indented under the key.
+        let content = try reconcile(["explain", "SystemdUnit", "content"])
+        #expect(content.stdout.split(separator: "\n").dropFirst().allSatisfy { $0.hasPrefix("  ") }
+            && content.stdout.contains("  e.g. \"[Unit]\\nDescription="), "\(content.stdout)")
+    }
+
     @Test func unknownKindsAndKeysGetTheClosest() throws {
         let kind = try reconcile(["explain", "Fiel"])
         #expect(kind.status == 1 && kind.stderr.contains("unknown kind \"Fiel\"; did you mean \"File\"?"), "\(kind.stderr)")

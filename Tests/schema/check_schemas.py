@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
 """Checks schemas/ against the Swift validator and the binary's JSON output.
 
-Every example manifest must satisfy both `reconcile validate` and manifest.schema.json; a set of
-broken documents must be refused by both; plans and facts the binary prints must match
+Every key of every kind has a description and examples (where `reconcile explain` finds them),
+each example valid against the schema holding it; a document of a kind's required keys' first
+examples, and that document with each example of any key put in, pass both manifest.schema.json
+and `reconcile validate`. Every example manifest must satisfy both too; a set of broken
+documents must be refused by both; plans and facts the binary prints must match
 plan.schema.json and facts.schema.json. Usage: check_schemas.py PATH/TO/reconcile
 """
+import copy
 import glob
 import json
 import os
@@ -76,21 +80,192 @@ def example_manifests():
 COMMON_KEYS = {"kind", "name", "state", "dependsOn", "hosts"}
 
 
-def undescribed(properties, prefix=""):
-    """Keys without a description, nested ones included (through anyOf wraps)."""
+def keys(properties, pointer="/properties", prefix=""):
+    """Every key of a kind with its schema and that schema's JSON pointer, nested keys included
+    (through anyOf wraps); not the keys every kind shares, at the top."""
     for key, value in properties.items():
         if not prefix and key in COMMON_KEYS:
             continue
-        if "description" not in value:
-            yield prefix + key
-        for holder in [value] + value.get("anyOf", []):
-            yield from undescribed(holder.get("properties", {}), prefix + key + ".")
+        here = f"{pointer}/{key}"
+        yield prefix + key, value, here
+        holders = [(value, here)] + [(alternative, f"{here}/anyOf/{index}") for index, alternative in enumerate(value.get("anyOf", []))]
+        for holder, at in holders:
+            yield from keys(holder.get("properties", {}), at + "/properties", prefix + key + ".")
+
+
+def undescribed(properties):
+    """Keys without a description."""
+    return [path for path, value, _ in keys(properties) if "description" not in value]
+
+
+KINDS = {name: schema for name, schema in sorted(SCHEMAS.items()) if name.startswith("kinds/")}
+for name, schema in KINDS.items():
+    missing = undescribed(schema["properties"])
+    check(f"{name}: every key has a description (editors show it on hover)", not missing, missing)
+
+
+def explained(file, value, pointer):
+    """The schema `reconcile explain` reads a key's details and examples from, and its place
+    FILE#POINTER: KindDocumentation.valueShape (the one alternative of anyOf that is not a
+    reference), then, for a bare $ref, the definition its last part names."""
+    own = [(index, alternative) for index, alternative in enumerate(value.get("anyOf", []))
+           if not alternative.get("$ref", "").endswith("$defs/reference")]
+    if len(own) == 1:
+        index, value = own[0]
+        pointer = f"{pointer}/anyOf/{index}"
+    reference = value.get("$ref", "")
+    target = file if reference.startswith("#/$defs/") else "common.schema.json" if "common.schema.json#/$defs/" in reference else None
+    definition = reference.split("/")[-1]
+    if target and definition in SCHEMAS[target].get("$defs", {}):
+        return SCHEMAS[target]["$defs"][definition], f"{target}#/$defs/{definition}"
+    return value, f"{file}#{pointer}"
+
+
+for name, schema in KINDS.items():
+    missing = [path for path, value, pointer in keys(schema["properties"]) if not explained(name, value, pointer)[0].get("examples")]
+    check(f"{name}: every key has examples where reconcile explain and editors find them", not missing, missing)
+
+# The binary reads them the same way: `reconcile explain KIND KEY` shows each key's examples.
+for name, schema in KINDS.items():
+    kind = schema["properties"]["kind"]["const"]
+    shown = {path: run("explain", kind, path, env={"RECONCILE_SCHEMAS": os.path.join(ROOT, "schemas")}).stdout
+             for path, _, _ in keys(schema["properties"])}
+    missing = {path: text for path, text in shown.items() if "\n  e.g. " not in text}
+    check(f"reconcile explain {kind} KEY shows examples (e.g. …) for each of its {len(shown)} keys", not missing, missing)
+
+# Keywords whose values are data, not schemas; and those whose keys are names, not keywords.
+DATA_KEYWORDS = {"examples", "const", "default", "enum"}
+NAME_MAPS = {"properties", "patternProperties", "$defs", "dependentSchemas"}
+
+
+def examples_in(node, pointer="", names=False):
+    """(pointer, examples) of every schema in a schema file that has examples."""
+    if isinstance(node, dict):
+        if not names and "examples" in node:
+            yield pointer, node["examples"]
+        for key, value in node.items():
+            if names or key not in DATA_KEYWORDS:
+                yield from examples_in(value, f"{pointer}/{key.replace('~', '~0').replace('/', '~1')}", not names and key in NAME_MAPS)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from examples_in(value, f"{pointer}/{index}")
 
 
 for name, schema in sorted(SCHEMAS.items()):
-    if name.startswith("kinds/"):
-        missing = list(undescribed(schema["properties"]))
-        check(f"{name}: every key has a description (editors show it on hover)", not missing, missing)
+    found = list(examples_in(schema))
+    if not found:
+        continue
+    problems = [f"{pointer}: examples is not a non-empty list" for pointer, examples in found if not isinstance(examples, list) or not examples]
+    for pointer, examples in found:
+        for index, example in enumerate(examples if isinstance(examples, list) else []):
+            problems += [f"{pointer}/examples/{index}: {error}" for error in schema_errors(f"{name}#{pointer}", example)]
+    check(f"{name}: each of its {sum(len(e) for _, e in found if isinstance(e, list))} examples is valid against the schema holding it",
+          not problems, problems)
+
+
+def first_example(name, path):
+    """The first example of a kind's key (a dotted path) as `reconcile explain` finds it; None
+    without one (a document with it then fails, as well as the check of examples above)."""
+    for key, value, pointer in keys(KINDS[name]["properties"]):
+        if key == path:
+            return copy.deepcopy((explained(name, value, pointer)[0].get("examples") or [None])[0])
+    raise KeyError(f"{name} has no key {path}")
+
+
+def base_document(name):
+    """kind, name and the keys a present resource needs, each its first example (of the
+    alternatives a kind requires one of, the first: content, not source)."""
+    schema = KINDS[name]
+    value = schema["properties"]["name"]
+    if "$ref" in value:
+        value = REGISTRY.resolver(schema_uri(name)).lookup(value["$ref"]).contents
+    then = schema.get("then", {})
+    required = schema["required"] + then.get("required", []) + then.get("anyOf", [{}])[0].get("required", [])
+    document = {"kind": schema["properties"]["kind"]["const"], "name": (value.get("examples") or [None])[0]}
+    for key in dict.fromkeys(required):
+        if key not in document:
+            document[key] = first_example(name, key)
+    return document
+
+
+BASE = {name: base_document(name) for name in KINDS}
+ONION_EXAMPLE = next(iter(BASE["kinds/OnionRelay.schema.json"]["entries"].values()))
+
+
+def write_case(folder, name, document, partner=None):
+    """A manifest of `document` and what it needs, in a folder of its own: a Use's group file
+    (the ResourceGroup document, then a Package), the resources restartOn names, the files
+    source and entriesFile read. Returns the manifest to validate."""
+    os.makedirs(folder)
+    documents = [document]
+    if name in ("kinds/Use.schema.json", "kinds/ResourceGroup.schema.json"):
+        use, group = (document, partner) if name == "kinds/Use.schema.json" else (partner, document)
+        group_file = os.path.join(folder, use["group"])
+        os.makedirs(os.path.dirname(group_file), exist_ok=True)
+        with open(group_file, "w") as handle:
+            yaml.safe_dump_all([group, BASE["kinds/Package.schema.json"]], handle, sort_keys=False)
+        documents = [use]
+    if name == "kinds/SystemdUnit.schema.json":
+        for address in document.get("restartOn", []):
+            kind, resource = address.split("/", 1)
+            documents.append(dict(BASE[f"kinds/{kind}.schema.json"], name=resource))
+    for key, text in (("source", "Managed by reconcile.\n"), ("entriesFile", f"example.org {ONION_EXAMPLE}\n")):
+        if isinstance(document.get(key), str):
+            path = os.path.join(folder, document[key])
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w") as handle:
+                handle.write(text)
+    manifest = os.path.join(folder, "manifest.yaml")
+    with open(manifest, "w") as handle:
+        yaml.safe_dump_all(documents, handle, sort_keys=False)
+    return manifest
+
+
+def case_problems(folder, name, document, partner=None):
+    problems = [f"schema: {error}" for error in schema_errors("manifest.schema.json", document)]
+    if partner:
+        problems += [f"schema: {error}" for error in schema_errors("manifest.schema.json", partner)]
+    result = run("validate", "--root", folder, write_case(folder, name, document, partner))
+    return problems + ([f"reconcile validate: {result.stdout}{result.stderr}"] if result.returncode != 0 else [])
+
+
+PAIRS = {"kinds/Use.schema.json": "kinds/ResourceGroup.schema.json", "kinds/ResourceGroup.schema.json": "kinds/Use.schema.json"}
+with tempfile.TemporaryDirectory() as scratch:
+    for name, document in BASE.items():
+        problems = case_problems(os.path.join(scratch, "required", name[6:-12]), name, document, BASE.get(PAIRS.get(name)))
+        check(f"{name}: a document of its required keys' first examples passes the schema and reconcile validate",
+              not problems, [document] + problems)
+
+    # Every example of every key, put into that document; a Use and its group with parameters
+    # and values for them (the other's examples need them).
+    paired = {"kinds/Use.schema.json": dict(BASE["kinds/Use.schema.json"], **{"with": first_example("kinds/Use.schema.json", "with")}),
+              "kinds/ResourceGroup.schema.json": dict(BASE["kinds/ResourceGroup.schema.json"],
+                                                      parameters=first_example("kinds/ResourceGroup.schema.json", "parameters"))}
+    for name, schema in KINDS.items():
+        problems, count = [], 0
+        for path, value, pointer in keys(schema["properties"]):
+            for index, example in enumerate(explained(name, value, pointer)[0].get("examples", [])):
+                document = copy.deepcopy(paired.get(name, BASE[name]))
+                parts = path.split(".")
+                holder = document
+                for depth, part in enumerate(parts[:-1]):
+                    holder = holder.setdefault(part, first_example(name, ".".join(parts[:depth + 1])))
+                holder[parts[-1]] = copy.deepcopy(example)
+                if len(parts) == 1:
+                    # The other of two keys that exclude each other (content and source) goes;
+                    # a key another one depends on (allowShrink: resizeFilesystem) gets its value.
+                    exclusive = schema.get("not", {}).get("required", [])
+                    for other in exclusive if path in exclusive else []:
+                        if other != path:
+                            document.pop(other, None)
+                    rule = schema.get("dependentSchemas", {}).get(path, {}).get("then", {}).get("properties", {})
+                    document.update({other: condition["const"] for other, condition in rule.items()})
+                folder = os.path.join(scratch, "every", name[6:-12], f"{path}-{index}")
+                problems += [f"{path} example {index}: {problem}" for problem in
+                             case_problems(folder, name, document, paired.get(PAIRS.get(name)))]
+                count += 1
+        check(f"{name}: every example of its keys ({count}), put into that document, passes the schema and reconcile validate",
+              not problems, problems)
 
 for label, document in example_manifests():
     errors = schema_errors("manifest.schema.json", document)

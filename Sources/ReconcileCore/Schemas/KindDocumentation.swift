@@ -124,9 +124,30 @@ public struct KindDocumentation: Sendable, Equatable {
         if case .number(let minimum)? = schema["minimum"] { details.append("minimum \(JSONValue.number(minimum).shortDescription)") }
         if case .number(let maximum)? = schema["maximum"] { details.append("maximum \(JSONValue.number(maximum).shortDescription)") }
         if let examples = schema["examples"]?.arrayValue, !examples.isEmpty {
-            details.append("e.g. " + examples.map(\.shortDescription).joined(separator: ", "))
+            details.append("e.g. " + examples.map(exampleText).joined(separator: ", "))
         }
         return details
+    }
+
+    /// An example on one line, as a manifest may write it (JSON, which YAML reads too): strings
+    /// quoted with line breaks escaped, lists and maps in full; each cut at 120 characters.
+    static func exampleText(_ example: JSONValue) -> String {
+        let text = flowText(example)
+        return text.count > 120 ? String(text.prefix(119)) + "…" : text
+    }
+
+    private static func flowText(_ value: JSONValue) -> String {
+        switch value {
+        case .string(let text):
+            return (try? CanonicalJSON.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "\"\(text)\""
+        case .array(let values):
+            return "[" + values.map(flowText).joined(separator: ", ") + "]"
+        case .object(let members):
+            return "{" + members.sorted { $0.key < $1.key }.map { flowText(.string($0.key)) + ": " + flowText($0.value) }
+                .joined(separator: ", ") + "}"
+        case .null, .bool, .number:
+            return value.shortDescription
+        }
     }
 
     static func load(_ path: String) throws -> JSONValue {
