@@ -17,14 +17,7 @@ import Testing
     }
 
     func compare(_ actual: String, snapshot name: String) throws {
-        let normalised = actual.replacingOccurrences(of: repositoryRoot + "/", with: "")
-        let path = repositoryRoot + "/Tests/ReconcileCLITests/Snapshots/" + name
-        if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] == "1" {
-            try Data(normalised.utf8).write(to: URL(fileURLWithPath: path))
-            return
-        }
-        let expected = try String(contentsOfFile: path, encoding: .utf8)
-        #expect(normalised == expected, "snapshot \(name) differs; see the test's doc comment to re-record")
+        try compareSnapshot(actual, named: name, differs: "snapshot \(name) differs; see the test's doc comment to re-record")
     }
 
     @Test func humanPlan() throws {

@@ -6,6 +6,24 @@ import Testing
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().path
 
+/// Reviewed outputs, compared by `compareSnapshot`.
+let snapshotsPath = repositoryRoot + "/Tests/ReconcileCLITests/Snapshots"
+
+/// Compares `actual` (paths in this repository made relative) with the snapshot Snapshots/NAME;
+/// `differs` is the failure, which says how to re-record. With RECORD_SNAPSHOTS=1 in the
+/// environment the snapshot is written instead, for review in the diff.
+func compareSnapshot(_ actual: String, named name: String, differs: String) throws {
+    let normalised = actual.replacingOccurrences(of: repositoryRoot + "/", with: "")
+    let url = URL(fileURLWithPath: snapshotsPath + "/" + name)
+    if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] == "1" {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(normalised.utf8).write(to: url)
+        return
+    }
+    let expected = try String(contentsOf: url, encoding: .utf8)
+    #expect(normalised == expected, "\(differs)")
+}
+
 /// The built executable; `swift build` (or `swift test`) puts it here.
 let binaryPath = ProcessInfo.processInfo.environment["RECONCILE_BINARY"] ?? repositoryRoot + "/.build/debug/reconcile"
 

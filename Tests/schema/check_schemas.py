@@ -474,6 +474,11 @@ result = run("plan", "--json", "--facts", facts_path, os.path.join(ROOT, "manife
 plan = json.loads(result.stdout) if result.returncode == 0 else {}
 errors = schema_errors("plan.schema.json", plan)
 check("example plan matches plan.schema.json", result.returncode == 0 and not errors, errors or result.stderr)
+# SavedPlanFormatTests' plan of each kind: between them every optional key and every step type.
+for snapshot in sorted(glob.glob(os.path.join(ROOT, "Tests/ReconcileCLITests/Snapshots/saved-plan/*.json"))):
+    with open(snapshot) as handle:
+        errors = schema_errors("plan.schema.json", json.load(handle))
+    check(f"saved-plan snapshot {os.path.basename(snapshot)} matches plan.schema.json", not errors, errors)
 
 with tempfile.TemporaryDirectory() as stage:
     os.makedirs(os.path.join(stage, "etc"))

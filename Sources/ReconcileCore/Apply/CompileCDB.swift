@@ -19,6 +19,10 @@ public struct CompileCDBStep: Codable, Sendable, Equatable {
         self.mode = mode
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case source = "source", sourceSHA256 = "sourceSHA256", target = "target", records = "records", mode = "mode"
+    }
+
     public var summary: String {
         "compile \(source) into \(target) (\(records) record\(records == 1 ? "" : "s"); checked before it replaces the old one)"
     }

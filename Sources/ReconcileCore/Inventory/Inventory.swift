@@ -30,6 +30,11 @@ public struct Inventory: Codable, Sendable, Equatable {
         public var adopted: Bool
 
         public var lastApply: LastApply { LastApply(apply: applyID, at: appliedAt) }
+
+        private enum CodingKeys: String, CodingKey {
+            case kind = "kind", identity = "identity", desired = "desired", desiredHash = "desiredHash", dependsOn = "dependsOn"
+            case appliedAt = "appliedAt", applyID = "applyID", complete = "complete", adopted = "adopted"
+        }
     }
 
     /// An entry, or its line as read, decoded when asked for.
@@ -55,6 +60,16 @@ public struct Inventory: Codable, Sendable, Equatable {
             var appliedAt: String
             var applyID: String
             var adopted: Bool
+
+            private enum CodingKeys: String, CodingKey {
+                case kind = "kind", identity = "identity", desired = "desired", dependsOn = "dependsOn", appliedAt = "appliedAt"
+                case applyID = "applyID", adopted = "adopted"
+            }
+        }
+
+        /// `prefix(of:)` reads the first three by these names, at the start of a line where sorted keys put them.
+        private enum CodingKeys: String, CodingKey {
+            case address = "address", complete = "complete", desiredHash = "desiredHash", entry = "entry"
         }
 
         init(address: String, entry: Entry) {
@@ -76,6 +91,10 @@ public struct Inventory: Codable, Sendable, Equatable {
 
     private struct Header: Codable {
         var formatVersion: Int
+
+        private enum CodingKeys: String, CodingKey {
+            case formatVersion = "formatVersion"
+        }
     }
 
     private var stored: [String: Stored]
@@ -144,7 +163,7 @@ public struct Inventory: Codable, Sendable, Equatable {
     }
 
     // Inside facts: `{"formatVersion":1,"resources":{ADDRESS: ENTRY}}`.
-    private enum CodingKeys: String, CodingKey { case formatVersion, resources }
+    private enum CodingKeys: String, CodingKey { case formatVersion = "formatVersion", resources = "resources" }
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -299,6 +318,10 @@ public struct LastApply: Codable, Sendable, Equatable {
         self.apply = apply
         self.at = at
     }
+
+    private enum CodingKeys: String, CodingKey {
+        case apply = "apply", at = "at"
+    }
 }
 
 /// A resource no longer declared whose kind never removes it (a Filesystem keeps its data): the
@@ -311,5 +334,9 @@ public struct ReleasedResource: Codable, Sendable, Equatable {
     public init(address: ResourceAddress, reason: String) {
         self.address = address
         self.reason = reason
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case address = "address", reason = "reason"
     }
 }

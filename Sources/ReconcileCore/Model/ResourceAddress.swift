@@ -41,6 +41,6 @@ public struct ResourceAddress: Hashable, Comparable, Codable, Sendable, CustomSt
 
 /// `state:` of a resource.
 public enum ResourceState: String, Codable, Sendable, CaseIterable {
-    case present
-    case absent
+    case present = "present"
+    case absent = "absent"
 }

@@ -2,10 +2,10 @@ import Foundation
 
 /// What happens to one resource, as Terraform's plans say it.
 public enum Action: String, Codable, Sendable, CaseIterable {
-    case create
-    case update
-    case replace
-    case delete
+    case create = "create"
+    case update = "update"
+    case replace = "replace"
+    case delete = "delete"
     case noop = "no-op"
 
     public var symbol: String {
@@ -21,9 +21,9 @@ public enum Action: String, Codable, Sendable, CaseIterable {
 
 /// How bad the worst step of a change can be; the plan must say it before anything runs.
 public enum Risk: String, Codable, Sendable, CaseIterable, Comparable {
-    case safe
-    case restart
-    case disruptive
+    case safe = "safe"
+    case restart = "restart"
+    case disruptive = "disruptive"
     case dataLoss = "data-loss"
 
     public static func < (lhs: Risk, rhs: Risk) -> Bool {
@@ -48,15 +48,15 @@ public enum Trigger: Codable, Sendable, Hashable {
 /// Why a resource changes, told by the inventory of what reconcile last applied.
 public enum ChangeCause: String, Codable, Sendable, CaseIterable {
     /// Not in the inventory: reconcile has not applied it on this host before.
-    case new
+    case new = "new"
     /// Its declaration differs from the one last applied.
-    case manifest
+    case manifest = "manifest"
     /// Declared as last applied, yet the host differs: changed outside reconcile.
-    case drift
+    case drift = "drift"
     /// The apply that last changed it did not finish (failed or was interrupted).
-    case incomplete
+    case incomplete = "incomplete"
     /// In the inventory, in no manifest for this host: removed through its kind's absent path.
-    case undeclared
+    case undeclared = "undeclared"
 }
 
 /// A provider's answer for one resource: pure data.
@@ -130,6 +130,12 @@ public struct Change: Codable, Sendable, Equatable {
     }
 
     public var hasChanges: Bool { action != .noop }
+
+    private enum CodingKeys: String, CodingKey {
+        case address = "address", action = "action", risk = "risk", reasons = "reasons", warnings = "warnings", steps = "steps"
+        case triggers = "triggers", dependsOn = "dependsOn", fingerprint = "fingerprint", desired = "desired", state = "state"
+        case source = "source", cause = "cause", lastApply = "lastApply", renamedFrom = "renamedFrom"
+    }
 }
 
 /// The declared spec inside a plan: encoded straight from the typed spec when a plan is written,

@@ -30,6 +30,10 @@ public struct EditTOMLStep: Codable, Sendable, Equatable {
             self.key = key
             self.value = value
         }
+
+        private enum CodingKeys: String, CodingKey {
+            case key = "key", value = "value"
+        }
     }
 
     public var path: String
@@ -71,6 +75,12 @@ public struct EditTOMLStep: Codable, Sendable, Equatable {
         self.backup = backup
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case path = "path", array = "array", matchKey = "matchKey", name = "name", settings = "settings"
+        case createEntry = "createEntry", comment = "comment", topLevelAtLeast = "topLevelAtLeast", mode = "mode"
+        case owner = "owner", group = "group", changes = "changes", backup = "backup"
+    }
+
     var entryDescription: String { "[[\(array)]] \(matchKey) = \(TOMLScalar.quote(name))" }
 
     public var summary: String {
@@ -82,7 +92,7 @@ public struct EditTOMLStep: Codable, Sendable, Equatable {
 
 /// `{"string": "…"}`, `{"integer": 1}`, `{"boolean": true}` or `{"secret": {"env": "NAME"}}` in plan JSON.
 extension EditTOMLStep.Value {
-    private enum Keys: String, CodingKey { case string, integer, boolean, secret }
+    private enum Keys: String, CodingKey { case string = "string", integer = "integer", boolean = "boolean", secret = "secret" }
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: Keys.self)

@@ -5,12 +5,18 @@ import Foundation
 public struct Plan: Codable, Sendable, Equatable {
     /// 2: content by `sha256:` reference into `contents` (once, as text when UTF-8), a new
     /// file's diff derived rather than stored (`diffFromEmpty`). 1 held content inline, in base64.
+    ///
+    /// Every type a plan document holds (changes, steps, each kind's spec, which the inventory
+    /// keeps too) names its JSON keys in its own `CodingKeys`, and enums their values, as string
+    /// literals: renaming a Swift property or case leaves the document as it was.
+    /// SavedPlanFormatTests compares a saved plan of every kind with its recorded snapshot; a
+    /// change to what is written is a new version here.
     public static let currentFormatVersion = 2
 
     /// Where the observed facts came from.
     public enum Source: String, Codable, Sendable {
-        case live
-        case facts
+        case live = "live"
+        case facts = "facts"
     }
 
     public struct Summary: Codable, Sendable, Equatable {
@@ -40,7 +46,7 @@ public struct Plan: Codable, Sendable, Equatable {
         }
 
         enum CodingKeys: String, CodingKey {
-            case create, update, replace, delete, risk
+            case create = "create", update = "update", replace = "replace", delete = "delete", risk = "risk"
             case noop = "no-op"
         }
 
@@ -116,12 +122,13 @@ public struct Plan: Codable, Sendable, Equatable {
 
     /// Everything but `contents`, which `PlanDocumentWriter` writes from what the changes refer to.
     enum CodingKeys: String, CodingKey {
-        case formatVersion, reconcileVersion, createdAt, host, labels, root, source, summary, changes, targets, leftOut,
-             undeclaredKept, released, values
+        case formatVersion = "formatVersion", reconcileVersion = "reconcileVersion", createdAt = "createdAt", host = "host"
+        case labels = "labels", root = "root", source = "source", summary = "summary", changes = "changes"
+        case targets = "targets", leftOut = "leftOut", undeclaredKept = "undeclaredKept", released = "released", values = "values"
     }
 
     enum ContentsKey: String, CodingKey {
-        case contents
+        case contents = "contents"
     }
 
     /// Only through `load`, whose decoder resolves the content references; `contents` is read
@@ -158,6 +165,10 @@ public struct Plan: Codable, Sendable, Equatable {
         struct Header: Decodable {
             let formatVersion: Int
             let reconcileVersion: String?
+
+            private enum CodingKeys: String, CodingKey {
+                case formatVersion = "formatVersion", reconcileVersion = "reconcileVersion"
+            }
         }
         let header: Header
         do {

@@ -32,7 +32,7 @@ public struct PlanContents: Sendable, Equatable {
         case base64(String)
 
         private enum CodingKeys: String, CodingKey {
-            case base64
+            case base64 = "base64"
         }
 
         init(_ data: Data) {

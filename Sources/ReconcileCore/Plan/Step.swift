@@ -100,6 +100,11 @@ public struct CommandStep: Codable, Sendable, Equatable {
     public init(batch: CommandBatch, environment: [String: String] = [:]) {
         self.init(argv: batch.command + batch.items, environment: environment, batch: batch)
     }
+
+    private enum CodingKeys: String, CodingKey {
+        case argv = "argv", environment = "environment", secretEnvironment = "secretEnvironment", summary = "summary"
+        case monitor = "monitor", batch = "batch"
+    }
 }
 
 /// What lets the planner merge steps of several resources into one command (`apt-get install
@@ -116,6 +121,10 @@ public struct CommandBatch: Codable, Sendable, Equatable {
         self.command = command
         self.items = items
         self.progressLog = progressLog
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case key = "key", command = "command", items = "items", progressLog = "progressLog"
     }
 }
 
@@ -142,6 +151,10 @@ public struct ProgressLog: Codable, Sendable, Equatable {
             last = line[range.upperBound...].split(separator: " ").first.map(String.init)
         }
         return (count, last)
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case path = "path", marker = "marker", unit = "unit"
     }
 }
 
@@ -174,6 +187,11 @@ public struct ProgressMonitor: Codable, Sendable, Equatable {
         // The field number comes from a saved plan, the count from the host: neither is trusted.
         guard fields.indices.contains(field), let left = Int(fields[field]), left >= 0 else { return nil }
         return left
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case argv = "argv", environment = "environment", field = "field", unit = "unit", stallSeconds = "stallSeconds"
+        case intervalSeconds = "intervalSeconds"
     }
 }
 
@@ -254,7 +272,9 @@ public struct WriteFileStep: Codable, Sendable, Equatable {
     private static func plannedLabel(_ path: String) -> String { "\(path) (planned)" }
 
     private enum CodingKeys: String, CodingKey {
-        case path, content, mode, owner, group, diff, diffFromEmpty, backup, needsDaemonReload, sensitive, contentFrom, contentSHA256
+        case path = "path", content = "content", mode = "mode", owner = "owner", group = "group", diff = "diff"
+        case diffFromEmpty = "diffFromEmpty", backup = "backup", needsDaemonReload = "needsDaemonReload", sensitive = "sensitive"
+        case contentFrom = "contentFrom", contentSHA256 = "contentSHA256"
     }
 
     public init(from decoder: Decoder) throws {
@@ -319,6 +339,10 @@ public struct CreateDirectoryStep: Codable, Sendable, Equatable {
         self.owner = owner
         self.group = group
     }
+
+    private enum CodingKeys: String, CodingKey {
+        case path = "path", mode = "mode", owner = "owner", group = "group"
+    }
 }
 
 /// `mkfs.TYPE OPTIONS -- DEVICE`, run only after `wipefs --no-act` finds no signature on the
@@ -336,6 +360,10 @@ public struct MakeFilesystemStep: Codable, Sendable, Equatable {
     }
 
     public func argv(device resolved: String) -> [String] { ["mkfs.\(filesystem)"] + options + ["--", resolved] }
+
+    private enum CodingKeys: String, CodingKey {
+        case device = "device", filesystem = "filesystem", options = "options"
+    }
 }
 
 /// `rmdir`, or with `recursive` the whole tree (links removed, never followed): only a step the
@@ -351,6 +379,10 @@ public struct RemoveDirectoryStep: Codable, Sendable, Equatable {
         self.recursive = recursive
         self.entries = entries
     }
+
+    private enum CodingKeys: String, CodingKey {
+        case path = "path", recursive = "recursive", entries = "entries"
+    }
 }
 
 public struct SetAttributesStep: Codable, Sendable, Equatable {
@@ -365,6 +397,10 @@ public struct SetAttributesStep: Codable, Sendable, Equatable {
         self.owner = owner
         self.group = group
     }
+
+    private enum CodingKeys: String, CodingKey {
+        case path = "path", mode = "mode", owner = "owner", group = "group"
+    }
 }
 
 public struct RemoveFileStep: Codable, Sendable, Equatable {
@@ -377,12 +413,16 @@ public struct RemoveFileStep: Codable, Sendable, Equatable {
         self.backup = backup
         self.needsDaemonReload = needsDaemonReload
     }
+
+    private enum CodingKeys: String, CodingKey {
+        case path = "path", backup = "backup", needsDaemonReload = "needsDaemonReload"
+    }
 }
 
 /// `systemctl VERB UNIT`; under a staging root only enable/disable make sense and run with `--root`.
 public struct SystemctlStep: Codable, Sendable, Equatable {
     public enum Verb: String, Codable, Sendable, CaseIterable {
-        case enable, disable, start, stop, restart, reload
+        case enable = "enable", disable = "disable", start = "start", stop = "stop", restart = "restart", reload = "reload"
         /// Reload if the unit runs and can reload, restart if it runs and cannot, else nothing.
         case tryReloadOrRestart = "try-reload-or-restart"
     }
@@ -408,6 +448,10 @@ public struct SystemctlStep: Codable, Sendable, Equatable {
 
     /// The same call for one of its units: what the executor runs to find which unit failed.
     public func only(_ unit: String) -> SystemctlStep { SystemctlStep(verb, unit) }
+
+    private enum CodingKeys: String, CodingKey {
+        case verb = "verb", unit = "unit", others = "others"
+    }
 }
 
 /// A symbolic link made as a tool would make it (`systemctl enable` under a staging root):
@@ -422,6 +466,10 @@ public struct LinkStep: Codable, Sendable, Equatable {
         self.path = path
         self.target = target
         self.reason = reason
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case path = "path", target = "target", reason = "reason"
     }
 }
 
@@ -438,5 +486,9 @@ public struct CheckStep: Codable, Sendable, Equatable {
         self.argv = argv
         self.content = content
         self.summary = summary
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case argv = "argv", content = "content", summary = "summary"
     }
 }

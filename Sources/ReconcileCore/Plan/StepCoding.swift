@@ -1,12 +1,15 @@
 /// Steps and triggers in JSON carry a `type`/`action` field beside their own fields,
 /// so plan consumers need no knowledge of Swift's enum encoding.
 extension Step {
-    private enum Kind: String, Codable {
-        case command, writeFile, setAttributes, removeFile, systemctl, check, compileCDB, editTOML, createDirectory, removeDirectory, makeFilesystem, link
+    /// The `type` of each step; the format tests check that their snapshots hold every one.
+    enum Kind: String, Codable, CaseIterable {
+        case command = "command", writeFile = "writeFile", setAttributes = "setAttributes", removeFile = "removeFile"
+        case systemctl = "systemctl", check = "check", compileCDB = "compileCDB", editTOML = "editTOML"
+        case createDirectory = "createDirectory", removeDirectory = "removeDirectory", makeFilesystem = "makeFilesystem", link = "link"
     }
 
     private enum TypeKey: String, CodingKey {
-        case type
+        case type = "type"
     }
 
     public init(from decoder: Decoder) throws {
@@ -72,11 +75,11 @@ extension Step {
 
 extension Trigger {
     private enum Keys: String, CodingKey {
-        case action, unit
+        case action = "action", unit = "unit"
     }
 
     private enum Verb: String, Codable {
-        case restart, reload
+        case restart = "restart", reload = "reload"
     }
 
     public init(from decoder: Decoder) throws {

@@ -15,7 +15,7 @@ public enum SecretReference: Codable, Sendable, Equatable, Hashable, CustomStrin
     }
 
     /// `{env: NAME}` / `{file: PATH}`, as the manifest writes it.
-    private enum Keys: String, CodingKey { case env, file }
+    private enum Keys: String, CodingKey { case env = "env", file = "file" }
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: Keys.self)

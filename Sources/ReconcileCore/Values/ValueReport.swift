@@ -7,6 +7,10 @@ public struct ValueReport: Codable, Sendable, Equatable {
         public var value: JSONValue
         public var document: String
         public var source: String
+
+        private enum CodingKeys: String, CodingKey {
+            case value = "value", document = "document", source = "source"
+        }
     }
 
     public var host: String

@@ -25,6 +25,10 @@ public struct CaptureProxySpec: ResourceSpec {
             self.megabytes = megabytes
             self.files = files
         }
+
+        private enum CodingKeys: String, CodingKey {
+            case megabytes = "megabytes", files = "files"
+        }
     }
 
     public init(
@@ -45,6 +49,11 @@ public struct CaptureProxySpec: ResourceSpec {
 
     /// Only root may talk through the proxy unless the manifest says otherwise.
     public static let defaultMode: UInt32 = 0o600
+
+    private enum CodingKeys: String, CodingKey {
+        case name = "name", socket = "socket", proxy = "proxy", port = "port", pcap = "pcap", mode = "mode"
+        case owner = "owner", group = "group", timeLimit = "timeLimit", rotate = "rotate"
+    }
 }
 
 extension CaptureProxySpec {

@@ -8,6 +8,10 @@ public struct DirectorySpec: ResourceSpec {
     public var mode: UInt32?
     public var owner: String?
     public var group: String?
+
+    private enum CodingKeys: String, CodingKey {
+        case path = "path", mode = "mode", owner = "owner", group = "group"
+    }
 }
 
 extension DirectorySpec {

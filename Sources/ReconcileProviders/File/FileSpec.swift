@@ -32,7 +32,8 @@ public struct FileSpec: ResourceSpec {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case path, content, mode, owner, group, sensitive, contentFrom, contentSHA256
+        case path = "path", content = "content", mode = "mode", owner = "owner", group = "group"
+        case sensitive = "sensitive", contentFrom = "contentFrom", contentSHA256 = "contentSHA256"
     }
 
     public init(from decoder: Decoder) throws {

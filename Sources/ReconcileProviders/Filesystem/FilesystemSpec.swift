@@ -7,6 +7,10 @@ public struct FilesystemSpec: ResourceSpec {
     public var type: String
     /// Extra `mkfs.TYPE` arguments (`[-L, data]`), given before the device.
     public var options: [String]
+
+    private enum CodingKeys: String, CodingKey {
+        case device = "device", type = "type", options = "options"
+    }
 }
 
 extension FilesystemSpec {

@@ -4,8 +4,8 @@ import ReconcileCore
 /// `kind: GitLabRunner`: one runner of a gitlab-runner service whose jobs run in podman containers
 /// through the custom executor: its scripts, its `[[runners]]` entry, the service and a cache purge.
 public struct GitLabRunnerSpec: ResourceSpec {
-    public enum PullPolicy: String, Codable, Sendable, CaseIterable { case always, missing, never }
-    public enum JobShell: String, Codable, Sendable, CaseIterable { case bash, sh }
+    public enum PullPolicy: String, Codable, Sendable, CaseIterable { case always = "always", missing = "missing", never = "never" }
+    public enum JobShell: String, Codable, Sendable, CaseIterable { case bash = "bash", sh = "sh" }
 
     /// The runner's name in config.toml; also names its scripts folder and purge units.
     public var name: String
@@ -37,6 +37,15 @@ public struct GitLabRunnerSpec: ResourceSpec {
     public var config: String
     public var service: String
     public var executable: String
+
+    private enum CodingKeys: String, CodingKey {
+        case name = "name", url = "url", token = "token", user = "user", group = "group", home = "home", image = "image"
+        case allowedImages = "allowedImages", pullPolicy = "pullPolicy", shell = "shell", buildsDir = "buildsDir"
+        case cacheDir = "cacheDir", hostCacheDir = "hostCacheDir", concurrency = "concurrency"
+        case podmanArgs = "podmanArgs", setupCommands = "setupCommands", purgeCacheAfter = "purgeCacheAfter"
+        case purgeSchedule = "purgeSchedule", scriptsDir = "scriptsDir", config = "config", service = "service"
+        case executable = "executable"
+    }
 }
 
 extension GitLabRunnerSpec {

@@ -8,6 +8,10 @@ public struct GroupSpec: ResourceSpec, ProvidesAccounts {
     public var system: Bool
 
     public var providedGroups: [String] { [group] }
+
+    private enum CodingKeys: String, CodingKey {
+        case group = "group", gid = "gid", system = "system"
+    }
 }
 
 extension GroupSpec {

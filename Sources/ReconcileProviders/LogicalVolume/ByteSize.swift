@@ -9,6 +9,11 @@ public struct ByteSize: Codable, Sendable, Hashable, Comparable, CustomStringCon
         self.bytes = bytes
     }
 
+    /// `{"bytes": N}` in plans and facts.
+    private enum CodingKeys: String, CodingKey {
+        case bytes = "bytes"
+    }
+
     static let units: [Character: UInt64] = [
         "b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40, "p": 1 << 50,
     ]

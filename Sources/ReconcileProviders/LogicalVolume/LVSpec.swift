@@ -5,13 +5,13 @@ import ReconcileCore
 /// (`lvcreate --type cache`, and the uncache / resize / recache of a cached LV).
 public struct LVSpec: ResourceSpec {
     public enum CacheMode: String, Codable, Sendable, CaseIterable {
-        case writeback, writethrough, passthrough
+        case writeback = "writeback", writethrough = "writethrough", passthrough = "passthrough"
     }
 
     /// How a cached LV grows: uncache, resize, recache (`lvconvert --uncache`, `lvresize`, `lvcreate --type cache`); in place (lvm2 ≥ 2.03.12);
     /// or auto, chosen from the host's lvm2 and kernel.
     public enum ResizeStrategy: String, Codable, Sendable, CaseIterable {
-        case auto, recache, online
+        case auto = "auto", recache = "recache", online = "online"
     }
 
     public struct Cache: Codable, Sendable, Equatable {
@@ -19,6 +19,10 @@ public struct LVSpec: ResourceSpec {
         public var mode: CacheMode
         public var size: ByteSize
         public var device: String
+
+        private enum CodingKeys: String, CodingKey {
+            case name = "name", mode = "mode", size = "size", device = "device"
+        }
     }
 
     public var vg: String
@@ -34,6 +38,11 @@ public struct LVSpec: ResourceSpec {
     public var cache: Cache?
 
     public var path: String { "\(vg)/\(lv)" }
+
+    private enum CodingKeys: String, CodingKey {
+        case vg = "vg", lv = "lv", size = "size", resizeFilesystem = "resizeFilesystem", allowShrink = "allowShrink"
+        case pvs = "pvs", resizeStrategy = "resizeStrategy", flushStallSeconds = "flushStallSeconds", cache = "cache"
+    }
 }
 
 extension LVSpec {

@@ -7,6 +7,10 @@ public struct MountSpec: ResourceSpec {
     public var `where`: String
     public var type: String?
     public var options: String?
+
+    private enum CodingKeys: String, CodingKey {
+        case what = "what", `where` = "where", type = "type", options = "options"
+    }
 }
 
 extension MountSpec {

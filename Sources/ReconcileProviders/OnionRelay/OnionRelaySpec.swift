@@ -7,6 +7,10 @@ public struct OnionRelaySpec: ResourceSpec {
     public struct Entry: Codable, Sendable, Equatable {
         public var domain: String
         public var onion: String
+
+        private enum CodingKeys: String, CodingKey {
+            case domain = "domain", onion = "onion"
+        }
     }
 
     public struct Tor: Codable, Sendable, Equatable {
@@ -18,6 +22,11 @@ public struct OnionRelaySpec: ResourceSpec {
         public var unit = "tor@default.service"
         /// The operator's own torrc lines, kept after the generated ones.
         public var extraConfig = ""
+
+        private enum CodingKeys: String, CodingKey {
+            case torrc = "torrc", dnsAddress = "dnsAddress", dnsPort = "dnsPort", socksAddress = "socksAddress"
+            case socksPort = "socksPort", unit = "unit", extraConfig = "extraConfig"
+        }
     }
 
     /// Debian's split configuration paths by default (`dc_use_split_config='true'`).
@@ -30,6 +39,11 @@ public struct OnionRelaySpec: ResourceSpec {
         /// Keys of Debian's update-exim4.conf.conf the relay needs (`dc_use_split_config: "true"`),
         /// edited in place; nil when the manifest leaves that file alone.
         public var settings: [String: String]?
+
+        private enum CodingKeys: String, CodingKey {
+            case mainFile = "mainFile", routerFile = "routerFile", transportFile = "transportFile"
+            case perlFile = "perlFile", unit = "unit", settings = "settings"
+        }
     }
 
     /// Sorted by domain: the order of the map file and of the cdb's records.
@@ -41,6 +55,10 @@ public struct OnionRelaySpec: ResourceSpec {
 
     public var managedPaths: [String] {
         [map, cdb, tor.torrc, exim.mainFile, exim.routerFile, exim.transportFile, exim.perlFile]
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case entries = "entries", map = "map", cdb = "cdb", tor = "tor", exim = "exim"
     }
 }
 

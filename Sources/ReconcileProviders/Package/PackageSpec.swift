@@ -6,6 +6,10 @@ public struct PackageSpec: ResourceSpec {
     public var package: String
     /// Installed exactly (`apt-get install name=version`); otherwise any installed version will do.
     public var version: String?
+
+    private enum CodingKeys: String, CodingKey {
+        case package = "package", version = "version"
+    }
 }
 
 extension PackageSpec {

@@ -15,6 +15,10 @@ public struct UnitSpec: ResourceSpec {
     public var path: String { ManagedUnit.path(of: unit) }
     public var implicitDependencies: [ResourceAddress] { restartOn }
     public var implicitDependencyKeyPaths: [String] { restartOn.indices.map { "restartOn[\($0)]" } }
+
+    private enum CodingKeys: String, CodingKey {
+        case unit = "unit", content = "content", enabled = "enabled", active = "active", restartOn = "restartOn"
+    }
 }
 
 extension UnitSpec {

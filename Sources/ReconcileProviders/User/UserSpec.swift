@@ -22,12 +22,21 @@ public struct UserSpec: ResourceSpec, ProvidesAccounts, UsesAccounts {
         public var count: UInt32
         /// Where the range starts; found free (from 100000, after every range in use) when not given.
         public var start: UInt32?
+
+        private enum CodingKeys: String, CodingKey {
+            case count = "count", start = "start"
+        }
     }
 
     public var providedUsers: [String] { [user] }
     /// useradd makes a group of the user's name when no `group` is given.
     public var providedGroups: [String] { group == nil ? [user] : [] }
     public var usedGroups: [String] { (group.map { [$0] } ?? []) + groups }
+
+    private enum CodingKeys: String, CodingKey {
+        case user = "user", uid = "uid", system = "system", group = "group", groups = "groups", home = "home"
+        case shell = "shell", subordinateIds = "subordinateIds", linger = "linger"
+    }
 }
 
 extension UserSpec {
