@@ -79,7 +79,8 @@ struct ApplyCommand: ParsableCommand {
         if !leftovers.triggersRun.isEmpty || !leftovers.triggerFailures.isEmpty {
             Terminal.writeError("Finished restarts left queued by an earlier apply:\n" + ApplyReportRenderer.render(leftovers))
         }
-        let plan = try orFail(session) { try makePlan(session) }
+        let checked = try orFail(session) { try makePlan(session) }
+        let plan = checked.plan
         let recovered = try orFail(session) {
             try Recovery(files: session.files, state: state).repair(interruption, plan: plan, applyID: applyID)
         }
@@ -92,7 +93,7 @@ struct ApplyCommand: ParsableCommand {
         }
         if !output.json { try output.write(plan) }
         guard plan.hasChanges else {
-            try orFail(session) { try executor.recordUnchanged(plan, applyID: applyID) }
+            try orFail(session) { try executor.recordUnchanged(checked, applyID: applyID) }
             return try document(nil, .noChanges)
         }
         do {
@@ -104,7 +105,7 @@ struct ApplyCommand: ParsableCommand {
             throw error
         }
         let origin = ApplyOrigin.current(manifests: savedPlanPath == nil ? manifests.paths : nil, savedPlan: savedPlanPath)
-        let report = try orFail(session) { try executor.apply(plan, applyID: applyID, origin: origin, allowDataLoss: allowDataLoss, onEvent: Self.progress) }
+        let report = try orFail(session) { try executor.apply(checked, applyID: applyID, origin: origin, allowDataLoss: allowDataLoss, onEvent: Self.progress) }
         (report.succeeded && !output.json ? Terminal.write : Terminal.writeError)(ApplyReportRenderer.render(report))
         try document(report, report.succeeded ? .complete : .failed)
         guard report.succeeded else { throw CLIExit.failure }
@@ -138,7 +139,7 @@ struct ApplyCommand: ParsableCommand {
         return first == UInt8(ascii: "{") ? path : nil
     }
 
-    private func makePlan(_ session: Session) throws -> Plan {
+    private func makePlan(_ session: Session) throws -> CheckedPlan {
         if let path = savedPlanPath {
             // Read once: the bytes checked are the bytes decoded.
             let data = try readFile(path)
@@ -155,10 +156,9 @@ struct ApplyCommand: ParsableCommand {
         }
         let identity = try session.identity()
         let loaded = try session.loadManifests(manifests.paths, hosts: [identity])
-        return try session.planner.plan(
-            loaded.resources, from: .live(session.host), root: hostOptions.hostRoot, hostName: identity.name,
-            labels: identity.labels, inventory: try Inventory.load(hostOptions.stateDirectory), scope: scopeOptions.scope,
-            values: loaded.valueReport(for: identity))
+        return try session.planner.planToApply(
+            loaded.resources, host: session.host, hostName: identity.name, labels: identity.labels,
+            inventory: try Inventory.load(hostOptions.stateDirectory), scope: scopeOptions.scope, values: loaded.valueReport(for: identity))
     }
 
     /// Approval alone is not enough for a step that can lose data: it takes its own flag.

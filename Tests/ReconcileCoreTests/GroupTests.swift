@@ -150,7 +150,7 @@ import Testing
         let saved = try plan(stage, uses: two)
         #expect(saved.changes.map(\.address.description).sorted() == ["File/a/note", "File/b/note", "Group/a/ops", "Group/b/dev"])
         let derived = try SavedPlanCheck(registry: Providers.registry).derive(saved, host: stage.host, identity: GroupTests.host, path: "p.json")
-        #expect(derived.changes.map(\.address) == saved.changes.map(\.address), "the spec's name is the address's after the Use's")
+        #expect(derived.plan.changes.map(\.address) == saved.changes.map(\.address), "the spec's name is the address's after the Use's")
         var applied = ApplyReport(applyID: "x")
         applied.completed = saved.changes.map(\.address)
         let inventory = try Inventory.empty.recording(

@@ -264,7 +264,7 @@ import Testing
         let check = SavedPlanCheck(registry: Providers.registry)
         let identity = HostIdentity(name: "test-host", labels: [:])
         let derived = try check.derive(removal, host: stage.host, identity: identity, inventory: try Inventory.load(stage.state), path: "p.json")
-        #expect(derived.changes.map(\.address) == removal.changes.map(\.address))
+        #expect(derived.plan.changes.map(\.address) == removal.changes.map(\.address))
         // Forgotten since the plan was made: the file's removal is no longer derived.
         var forgotten = try Inventory.load(stage.state)
         forgotten.set("File/b", nil)

@@ -1,5 +1,5 @@
 import Foundation
-import ReconcileCore
+@testable import ReconcileCore
 import ReconcileProviders
 import ReconcileYAML
 
@@ -78,3 +78,18 @@ func fixture(_ name: String) throws -> String {
 }
 
 let fixedDate = Date(timeIntervalSince1970: 1_800_000_000)
+
+extension Executor {
+    /// Tests apply plans they build or plan by hand; the CLI's only come from `planToApply` or
+    /// `SavedPlanCheck`.
+    func apply(
+        _ plan: Plan, applyID: String, now: Date = Date(), origin: ApplyOrigin? = nil, allowDataLoss: Bool = false,
+        onEvent: (ApplyEvent) -> Void = { _ in }
+    ) throws -> ApplyReport {
+        try apply(CheckedPlan(verified: plan), applyID: applyID, now: now, origin: origin, allowDataLoss: allowDataLoss, onEvent: onEvent)
+    }
+
+    func recordUnchanged(_ plan: Plan, applyID: String) throws {
+        try recordUnchanged(CheckedPlan(verified: plan), applyID: applyID)
+    }
+}

@@ -49,9 +49,10 @@ public struct Executor: Sendable {
     /// only with `allowDataLoss` (the CLI's `--allow-data-loss`): the check is here, so no caller
     /// of the library can skip it; nothing is done when it fails.
     public func apply(
-        _ plan: Plan, applyID: String, now: Date = Date(), origin: ApplyOrigin? = nil, allowDataLoss: Bool = false,
+        _ checked: CheckedPlan, applyID: String, now: Date = Date(), origin: ApplyOrigin? = nil, allowDataLoss: Bool = false,
         onEvent: (ApplyEvent) -> Void = { _ in }
     ) throws -> ApplyReport {
+        let plan = checked.plan
         let risky = plan.changes.filter { $0.hasChanges && $0.risk == .dataLoss }
         guard risky.isEmpty || allowDataLoss else {
             throw ReconcileError.notAllowed(
@@ -65,7 +66,8 @@ public struct Executor: Sendable {
 
     /// A plan without changes still records its resources as applied (the first apply on a host
     /// that already matches adopts them; removals found gone leave the inventory).
-    public func recordUnchanged(_ plan: Plan, applyID: String, now: Date = Date()) throws {
+    public func recordUnchanged(_ checked: CheckedPlan, applyID: String, now: Date = Date()) throws {
+        let plan = checked.plan
         let before = try Inventory.load(state)
         let after = try before.recording(
             plan, report: nil, before: before, hashes: try Inventory.hashes(of: plan), applyID: applyID,

@@ -14,7 +14,9 @@ public struct SavedPlanCheck: Sendable {
     /// The plan to apply: derived here, equal to `saved`, or an error naming the first difference.
     /// `inventory`: the host's own now, so removals of what is no longer declared are derived
     /// from it, never taken from the file.
-    public func derive(_ saved: Plan, host: HostContext, identity: HostIdentity, inventory: Inventory = .empty, path: String) throws -> Plan {
+    public func derive(
+        _ saved: Plan, host: HostContext, identity: HostIdentity, inventory: Inventory = .empty, path: String
+    ) throws -> CheckedPlan {
         try checkTarget(saved, host: host, identity: identity)
         let all = try resources(of: saved, path: path)
         let undeclared = Set(saved.changes.filter { $0.cause == .undeclared }.map(\.address))
@@ -51,7 +53,7 @@ public struct SavedPlanCheck: Sendable {
         if let difference = try Self.firstDifference(saved: saved, derived: derived) {
             throw ReconcileError.tamperedPlan(path: path, difference: difference)
         }
-        return derived
+        return CheckedPlan(verified: derived)
     }
 
     private func checkTarget(_ plan: Plan, host: HostContext, identity: HostIdentity) throws {
