@@ -360,6 +360,9 @@ import Testing
 
 /// A spec for hand-built changes.
 struct GitLabRunnerSpecStub: ResourceSpec {
+    static let kind = "GitLabRunner"
+    static let keys: [String] = []
+    static func decode(_ reader: ObjectReader, context: DecodeContext) -> GitLabRunnerSpecStub? { nil }
     var hostIdentity: String { "stub" }
     func problems(name: String, state: ResourceState) -> [String] { [] }
 }

@@ -76,11 +76,9 @@ public protocol ResourceProvider: Sendable {
     associatedtype Spec: ResourceSpec
     associatedtype Observed: Codable & Sendable & Equatable
 
+    /// The spec's, unless a provider says otherwise.
     static var kind: String { get }
-    /// Keys this kind accepts besides `kind`, `name`, `state` and `dependsOn`.
     static var keys: [String] { get }
-
-    /// Reads the kind's keys; problems go to the reader's diagnostics.
     func decode(_ reader: ObjectReader, context: DecodeContext) -> Spec?
     /// Checks across all resources of the kind (two Files with one path, say).
     func validate(_ resources: [Declared<Spec>]) -> [Diagnostic]
@@ -91,6 +89,13 @@ public protocol ResourceProvider: Sendable {
 }
 
 extension ResourceProvider {
+    public static var kind: String { Spec.kind }
+    public static var keys: [String] { Spec.keys }
+
+    public func decode(_ reader: ObjectReader, context: DecodeContext) -> Spec? {
+        Spec.decode(reader, context: context)
+    }
+
     public func validate(_ resources: [Declared<Spec>]) -> [Diagnostic] { [] }
 }
 

@@ -93,6 +93,12 @@ public struct ResourceMeta: Sendable {
 
 /// What a provider's typed spec must offer the engine.
 public protocol ResourceSpec: Codable, Sendable, Equatable {
+    /// The manifest's `kind:` for this spec: a kind's name, keys and decoding live with its type.
+    static var kind: String { get }
+    /// Keys this kind accepts besides `kind`, `name`, `state`, `dependsOn` and `hosts`.
+    static var keys: [String] { get }
+    /// Reads the kind's keys; problems go to the reader's diagnostics.
+    static func decode(_ reader: ObjectReader, context: DecodeContext) -> Self?
     /// Other resources this one needs first, beyond `dependsOn` (for example a unit's `restartOn`).
     var implicitDependencies: [ResourceAddress] { get }
     /// Where each implicit dependency is written (`restartOn[0]`), for error locations.

@@ -4,17 +4,7 @@ import ReconcileCore
 /// Records what flows over a UNIX socket: a socat relay from `proxy` to TCP on loopback, a second
 /// one from there to `socket`, tcpdump on the port; each a systemd unit planned by `ManagedUnit`.
 public struct CaptureProxyProvider: ResourceProvider {
-    public typealias Spec = CaptureProxySpec
-    public typealias Observed = CaptureProxyObservation
-
-    public static let kind = "CaptureProxy"
-    public static let keys = CaptureProxySpec.keys
-
     public init() {}
-
-    public func decode(_ reader: ObjectReader, context: DecodeContext) -> CaptureProxySpec? {
-        CaptureProxySpec.decode(reader, context: context)
-    }
 
     public func validate(_ resources: [Declared<CaptureProxySpec>]) -> [Diagnostic] {
         let present = resources.filter { $0.meta.state == .present }

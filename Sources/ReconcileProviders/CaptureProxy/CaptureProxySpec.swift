@@ -57,12 +57,13 @@ public struct CaptureProxySpec: ResourceSpec {
 }
 
 extension CaptureProxySpec {
-    static let keys = ["socket", "proxy", "port", "pcap", "mode", "owner", "group", "timeLimit", "rotate"]
+    public static let kind = "CaptureProxy"
+    public static let keys = ["socket", "proxy", "port", "pcap", "mode", "owner", "group", "timeLimit", "rotate"]
     static let rotateKeys = ["megabytes", "files"]
     /// `sun_path` holds 108 bytes including the terminating NUL.
     static let socketPathLimit = 107
 
-    static func decode(_ reader: ObjectReader, context: DecodeContext) -> CaptureProxySpec? {
+    public static func decode(_ reader: ObjectReader, context: DecodeContext) -> CaptureProxySpec? {
         let nameIsValid = CaptureUnits.isValidName(context.name)
         if !nameIsValid {
             reader.error("name", "\"\(context.name)\" cannot name units: use letters, digits, \"_\", \".\" and \"-\", starting with a letter or digit (at most \(CaptureUnits.nameLimit) characters)")

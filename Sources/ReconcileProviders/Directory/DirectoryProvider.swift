@@ -2,17 +2,7 @@ import ReconcileCore
 
 /// Manages a folder: created with its attributes, attributes kept, removed when absent.
 public struct DirectoryProvider: ResourceProvider {
-    public typealias Spec = DirectorySpec
-    public typealias Observed = DirectoryObservation
-
-    public static let kind = "Directory"
-    public static let keys = DirectorySpec.keys
-
     public init() {}
-
-    public func decode(_ reader: ObjectReader, context: DecodeContext) -> DirectorySpec? {
-        DirectorySpec.decode(reader, context: context)
-    }
 
     public func validate(_ resources: [Declared<DirectorySpec>]) -> [Diagnostic] {
         PathClaims.conflicts(resources.map { ($0.spec.path, $0.meta) })

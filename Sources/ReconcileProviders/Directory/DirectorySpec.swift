@@ -15,10 +15,11 @@ public struct DirectorySpec: ResourceSpec {
 }
 
 extension DirectorySpec {
-    static let keys = ["path", "mode", "owner", "group"]
+    public static let kind = "Directory"
+    public static let keys = ["path", "mode", "owner", "group"]
     static let defaultMode: UInt32 = 0o755
 
-    static func decode(_ reader: ObjectReader, context: DecodeContext) -> DirectorySpec? {
+    public static func decode(_ reader: ObjectReader, context: DecodeContext) -> DirectorySpec? {
         let path = FileSpec.readAbsolutePath(reader)
         let mode = FileSpec.readMode(reader)
         let owner = FileSpec.readAccount(reader, "owner")

@@ -3,17 +3,7 @@ import ReconcileCore
 
 /// Manages one file: content, mode, owner, group; written atomically, backed up before replacing.
 public struct FileProvider: ResourceProvider {
-    public typealias Spec = FileSpec
-    public typealias Observed = FileObservation
-
-    public static let kind = "File"
-    public static let keys = FileSpec.keys
-
     public init() {}
-
-    public func decode(_ reader: ObjectReader, context: DecodeContext) -> FileSpec? {
-        FileSpec.decode(reader, context: context)
-    }
 
     public func validate(_ resources: [Declared<FileSpec>]) -> [Diagnostic] {
         PathClaims.conflicts(resources.map { ($0.spec.path, $0.meta) })

@@ -66,7 +66,8 @@ public struct FileSpec: ResourceSpec {
 }
 
 extension FileSpec {
-    static let keys = ["path", "content", "source", "mode", "owner", "group", "sensitive"]
+    public static let kind = "File"
+    public static let keys = ["path", "content", "source", "mode", "owner", "group", "sensitive"]
 
     /// Shared by kinds that take file attributes.
     static func readMode(_ reader: ObjectReader) -> UInt32? {
@@ -119,7 +120,7 @@ extension FileSpec {
         init(_ description: String) { self.description = description }
     }
 
-    static func decode(_ reader: ObjectReader, context: DecodeContext) -> FileSpec? {
+    public static func decode(_ reader: ObjectReader, context: DecodeContext) -> FileSpec? {
         let path = readAbsolutePath(reader)
         let mode = readMode(reader)
         let owner = readAccount(reader, "owner")

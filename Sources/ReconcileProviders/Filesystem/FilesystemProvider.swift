@@ -3,17 +3,7 @@ import ReconcileCore
 /// Filesystems on blank devices: one `wipefs --no-act` probes every device, and the executor
 /// checks again that the device is blank right before `mkfs.TYPE` runs.
 public struct FilesystemProvider: ResourceProvider {
-    public typealias Spec = FilesystemSpec
-    public typealias Observed = FilesystemObservation
-
-    public static let kind = "Filesystem"
-    public static let keys = FilesystemSpec.keys
-
     public init() {}
-
-    public func decode(_ reader: ObjectReader, context: DecodeContext) -> FilesystemSpec? {
-        FilesystemSpec.decode(reader, context: context)
-    }
 
     public func validate(_ resources: [Declared<FilesystemSpec>]) -> [Diagnostic] {
         PathClaims.conflicts(resources.map { ($0.spec.device, $0.meta) }, key: "device")

@@ -14,7 +14,8 @@ public struct FilesystemSpec: ResourceSpec {
 }
 
 extension FilesystemSpec {
-    static let keys = ["device", "type", "options"]
+    public static let kind = "Filesystem"
+    public static let keys = ["device", "type", "options"]
 
     /// A word that names `mkfs.TYPE` and nothing else.
     static func typeProblem(_ type: String) -> String? {
@@ -28,7 +29,7 @@ extension FilesystemSpec {
         option.unicodeScalars.contains(where: HostPath.isControl) ? "control characters are not allowed" : nil
     }
 
-    static func decode(_ reader: ObjectReader, context: DecodeContext) -> FilesystemSpec? {
+    public static func decode(_ reader: ObjectReader, context: DecodeContext) -> FilesystemSpec? {
         let device = FileSpec.readAbsolutePath(reader, key: "device")
         let type = reader.string("type", required: context.state == .present)
         if let type, let problem = typeProblem(type) { reader.error("type", "\(TerminalText.quoted(type)): \(problem)") }

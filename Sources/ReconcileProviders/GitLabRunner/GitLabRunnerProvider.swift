@@ -5,17 +5,7 @@ import ReconcileCore
 /// the cache folder, the executor scripts, the `[[runners]]` entry in config.toml (the token read
 /// only when the step runs), and the service with its cache purge timer.
 public struct GitLabRunnerProvider: ResourceProvider {
-    public typealias Spec = GitLabRunnerSpec
-    public typealias Observed = GitLabRunnerObservation
-
-    public static let kind = "GitLabRunner"
-    public static let keys = GitLabRunnerSpec.keys
-
     public init() {}
-
-    public func decode(_ reader: ObjectReader, context: DecodeContext) -> GitLabRunnerSpec? {
-        GitLabRunnerSpec.decode(reader, context: context)
-    }
 
     /// One gitlab-runner process serves one config file: each runner gets its own file, service,
     /// scripts and cache folder.

@@ -49,14 +49,15 @@ public struct GitLabRunnerSpec: ResourceSpec {
 }
 
 extension GitLabRunnerSpec {
-    static let keys = [
+    public static let kind = "GitLabRunner"
+    public static let keys = [
         "url", "token", "user", "group", "home", "image", "allowedImages", "pullPolicy", "shell", "buildsDir", "cacheDir",
         "hostCacheDir", "concurrency", "podmanArgs", "setupCommands", "purgeCacheAfter", "purgeSchedule", "scriptsDir",
         "config", "service", "executable",
     ]
     static let defaultPurgeAge = 30 * 86400
 
-    static func decode(_ reader: ObjectReader, context: DecodeContext) -> GitLabRunnerSpec? {
+    public static func decode(_ reader: ObjectReader, context: DecodeContext) -> GitLabRunnerSpec? {
         let name = context.name
         let nameIsValid = RunnerUnits.isValidName(name)
         if !nameIsValid {

@@ -3,17 +3,7 @@ import ReconcileCore
 /// Local groups through `groupadd`/`groupdel` (`--prefix ROOT` when staged); probed from the
 /// account files, no process.
 public struct GroupProvider: ResourceProvider {
-    public typealias Spec = GroupSpec
-    public typealias Observed = GroupObservation
-
-    public static let kind = "Group"
-    public static let keys = GroupSpec.keys
-
     public init() {}
-
-    public func decode(_ reader: ObjectReader, context: DecodeContext) -> GroupSpec? {
-        GroupSpec.decode(reader, context: context)
-    }
 
     public func validate(_ resources: [Declared<GroupSpec>]) -> [Diagnostic] {
         AccountName.idClashes(resources.filter { $0.meta.state == .present }.map { ($0.spec.gid, $0.meta, "gid") })

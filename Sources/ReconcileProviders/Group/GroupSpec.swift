@@ -15,9 +15,10 @@ public struct GroupSpec: ResourceSpec, ProvidesAccounts {
 }
 
 extension GroupSpec {
-    static let keys = ["gid", "system"]
+    public static let kind = "Group"
+    public static let keys = ["gid", "system"]
 
-    static func decode(_ reader: ObjectReader, context: DecodeContext) -> GroupSpec? {
+    public static func decode(_ reader: ObjectReader, context: DecodeContext) -> GroupSpec? {
         let name = AccountName.read(reader, context: context)
         let gid = AccountName.readId(reader, "gid")
         let system = reader.bool("system") ?? false

@@ -46,7 +46,8 @@ public struct LVSpec: ResourceSpec {
 }
 
 extension LVSpec {
-    static let keys = ["size", "resizeFilesystem", "allowShrink", "pvs", "resizeStrategy", "flushStallSeconds", "cache"]
+    public static let kind = "LogicalVolume"
+    public static let keys = ["size", "resizeFilesystem", "allowShrink", "pvs", "resizeStrategy", "flushStallSeconds", "cache"]
     static let cacheKeys = ["name", "mode", "size", "device"]
 
     /// LVM's own name rules: letters, digits and `+_.-`, not starting with `-`.
@@ -55,7 +56,7 @@ extension LVSpec {
             && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "+_.-".contains($0)) }
     }
 
-    static func decode(_ reader: ObjectReader, context: DecodeContext) -> LVSpec? {
+    public static func decode(_ reader: ObjectReader, context: DecodeContext) -> LVSpec? {
         let parts = context.name.split(separator: "/", omittingEmptySubsequences: false)
         let nameIsValid = parts.count == 2 && isLVMName(parts[0]) && isLVMName(parts[1])
         if !nameIsValid {

@@ -3,17 +3,7 @@ import ReconcileCore
 /// LVs with an optional dm-cache: created, grown (recache or in place), re-cached, uncached, removed.
 /// One `lvs`, one `vgs`, one `pvs`, one `lvm version` and one `uname -r` for all LVs.
 public struct LogicalVolumeProvider: ResourceProvider {
-    public typealias Spec = LVSpec
-    public typealias Observed = LVObservation
-
-    public static let kind = "LogicalVolume"
-    public static let keys = LVSpec.keys
-
     public init() {}
-
-    public func decode(_ reader: ObjectReader, context: DecodeContext) -> LVSpec? {
-        LVSpec.decode(reader, context: context)
-    }
 
     /// Two LVs may not want a cache of one name in one VG.
     public func validate(_ resources: [Declared<LVSpec>]) -> [Diagnostic] {

@@ -2,20 +2,10 @@ import Foundation
 import ReconcileCore
 
 /// Mounts as systemd `.mount` units, planned by `ManagedUnit` like any unit reconcile writes:
-/// one `systemctl show` for every mount, enabled and started; a changed unit is restarted
+/// one probe for every mount (ManagedUnit), enabled and started; a changed unit is restarted
 /// (unmounted and mounted again), which the plan classes as a restart.
 public struct MountProvider: ResourceProvider {
-    public typealias Spec = MountSpec
-    public typealias Observed = UnitObservation
-
-    public static let kind = "Mount"
-    public static let keys = MountSpec.keys
-
     public init() {}
-
-    public func decode(_ reader: ObjectReader, context: DecodeContext) -> MountSpec? {
-        MountSpec.decode(reader, context: context)
-    }
 
     public func validate(_ resources: [Declared<MountSpec>]) -> [Diagnostic] {
         PathClaims.conflicts(resources.map { ($0.spec.where, $0.meta) }, key: "where")

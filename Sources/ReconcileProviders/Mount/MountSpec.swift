@@ -14,7 +14,8 @@ public struct MountSpec: ResourceSpec {
 }
 
 extension MountSpec {
-    static let keys = ["what", "where", "type", "options"]
+    public static let kind = "Mount"
+    public static let keys = ["what", "where", "type", "options"]
 
     /// Values go into a unit file: one line each, no whitespace (systemd would split or trim it).
     static func valueProblem(_ value: String) -> String? {
@@ -23,7 +24,7 @@ extension MountSpec {
             ? "no spaces or control characters (it goes into a unit file)" : nil
     }
 
-    static func decode(_ reader: ObjectReader, context: DecodeContext) -> MountSpec? {
+    public static func decode(_ reader: ObjectReader, context: DecodeContext) -> MountSpec? {
         let what = reader.string("what", required: context.state == .present)
         let place = FileSpec.readAbsolutePath(reader, key: "where")
         let type = reader.string("type")

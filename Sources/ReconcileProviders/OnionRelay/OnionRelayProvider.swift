@@ -4,17 +4,7 @@ import ReconcileCore
 /// Exim relays mail for listed domains to their onion MX through Tor: the map (text and cdb),
 /// the torrc, the Perl lookup and the Exim router/transport, each checked by its tool before it goes live.
 public struct OnionRelayProvider: ResourceProvider {
-    public typealias Spec = OnionRelaySpec
-    public typealias Observed = OnionRelayObservation
-
-    public static let kind = "OnionRelay"
-    public static let keys = OnionRelaySpec.keys
-
     public init() {}
-
-    public func decode(_ reader: ObjectReader, context: DecodeContext) -> OnionRelaySpec? {
-        OnionRelaySpec.decode(reader, context: context)
-    }
 
     /// One Exim router and one domain list per host.
     public func validate(_ resources: [Declared<OnionRelaySpec>]) -> [Diagnostic] {

@@ -63,11 +63,12 @@ public struct OnionRelaySpec: ResourceSpec {
 }
 
 extension OnionRelaySpec {
-    static let keys = ["entries", "entriesFile", "map", "cdb", "tor", "exim"]
+    public static let kind = "OnionRelay"
+    public static let keys = ["entries", "entriesFile", "map", "cdb", "tor", "exim"]
     static let torKeys = ["torrc", "dnsAddress", "dnsPort", "socksAddress", "socksPort", "unit", "extraConfig"]
     static let eximKeys = ["mainFile", "routerFile", "transportFile", "perlFile", "unit", "settings"]
 
-    static func decode(_ reader: ObjectReader, context: DecodeContext) -> OnionRelaySpec? {
+    public static func decode(_ reader: ObjectReader, context: DecodeContext) -> OnionRelaySpec? {
         var spec = OnionRelaySpec(entries: [])
         spec.map = FileSpec.readAbsolutePath(reader, key: "map", required: false) ?? spec.map
         spec.cdb = FileSpec.readAbsolutePath(reader, key: "cdb", required: false) ?? spec.cdb

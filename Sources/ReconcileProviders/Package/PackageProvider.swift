@@ -3,17 +3,7 @@ import ReconcileCore
 /// Debian packages: one `dpkg-query` and one `apt-cache policy` for all of them; one
 /// `apt-get install` (and one `apt-get remove`) per apply for all that change.
 public struct PackageProvider: ResourceProvider {
-    public typealias Spec = PackageSpec
-    public typealias Observed = PackageObservation
-
-    public static let kind = "Package"
-    public static let keys = PackageSpec.keys
-
     public init() {}
-
-    public func decode(_ reader: ObjectReader, context: DecodeContext) -> PackageSpec? {
-        PackageSpec.decode(reader, context: context)
-    }
 
     public func probe(_ resources: [Declared<PackageSpec>], host: HostContext) throws -> [PackageObservation] {
         guard !resources.isEmpty else { return [] }

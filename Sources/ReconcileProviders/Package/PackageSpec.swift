@@ -13,7 +13,8 @@ public struct PackageSpec: ResourceSpec {
 }
 
 extension PackageSpec {
-    static let keys = ["version"]
+    public static let kind = "Package"
+    public static let keys = ["version"]
 
     /// Debian policy: lower case letters, digits, `+ - .`, at least two characters, starting
     /// alphanumeric; an architecture may follow a colon. Nothing else reaches apt's argv.
@@ -50,7 +51,7 @@ extension PackageSpec {
         return nil
     }
 
-    static func decode(_ reader: ObjectReader, context: DecodeContext) -> PackageSpec? {
+    public static func decode(_ reader: ObjectReader, context: DecodeContext) -> PackageSpec? {
         var valid = !context.name.isEmpty
         if valid, let problem = nameProblem(context.name) {
             reader.error("name", "\(TerminalText.quoted(context.name)) is not a package name: \(problem)")

@@ -2,17 +2,7 @@ import ReconcileCore
 
 /// Manages a unit file and its enabled/active state; restarts only when its file or its inputs changed.
 public struct SystemdUnitProvider: ResourceProvider {
-    public typealias Spec = UnitSpec
-    public typealias Observed = UnitObservation
-
-    public static let kind = "SystemdUnit"
-    public static let keys = UnitSpec.keys
-
     public init() {}
-
-    public func decode(_ reader: ObjectReader, context: DecodeContext) -> UnitSpec? {
-        UnitSpec.decode(reader, context: context)
-    }
 
     public func probe(_ resources: [Declared<UnitSpec>], host: HostContext) throws -> [UnitObservation] {
         let notOwned = Set(resources.filter { $0.meta.state == .present && $0.spec.content == nil }.map(\.spec.unit))

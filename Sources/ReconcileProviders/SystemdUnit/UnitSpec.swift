@@ -22,7 +22,8 @@ public struct UnitSpec: ResourceSpec {
 }
 
 extension UnitSpec {
-    static let keys = ["content", "enabled", "active", "restartOn"]
+    public static let kind = "SystemdUnit"
+    public static let keys = ["content", "enabled", "active", "restartOn"]
     static let unitTypes = ["service", "socket", "timer", "target", "path", "mount", "automount", "swap", "slice"]
 
     /// `backup.service`: a known unit type, and only the characters systemd allows in unit names.
@@ -36,7 +37,7 @@ extension UnitSpec {
         content.split(separator: "\n").contains(where: { $0.trimmingCharacters(in: .whitespaces) == "[Install]" })
     }
 
-    static func decode(_ reader: ObjectReader, context: DecodeContext) -> UnitSpec? {
+    public static func decode(_ reader: ObjectReader, context: DecodeContext) -> UnitSpec? {
         let name = context.name
         let nameIsValid = isUnitFileName(name)
         if !nameIsValid {

@@ -4,17 +4,7 @@ import ReconcileCore
 /// subordinate ids for rootless containers and lingering for user services. Probed from the
 /// account files, no process.
 public struct UserProvider: ResourceProvider {
-    public typealias Spec = UserSpec
-    public typealias Observed = UserObservation
-
-    public static let kind = "User"
-    public static let keys = UserSpec.keys
-
     public init() {}
-
-    public func decode(_ reader: ObjectReader, context: DecodeContext) -> UserSpec? {
-        UserSpec.decode(reader, context: context)
-    }
 
     public func validate(_ resources: [Declared<UserSpec>]) -> [Diagnostic] {
         let present = resources.filter { $0.meta.state == .present }

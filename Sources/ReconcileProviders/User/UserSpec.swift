@@ -40,9 +40,10 @@ public struct UserSpec: ResourceSpec, ProvidesAccounts, UsesAccounts {
 }
 
 extension UserSpec {
-    static let keys = ["uid", "system", "group", "groups", "home", "shell", "subordinateIds", "linger"]
+    public static let kind = "User"
+    public static let keys = ["uid", "system", "group", "groups", "home", "shell", "subordinateIds", "linger"]
 
-    static func decode(_ reader: ObjectReader, context: DecodeContext) -> UserSpec? {
+    public static func decode(_ reader: ObjectReader, context: DecodeContext) -> UserSpec? {
         let name = AccountName.read(reader, context: context)
         let uid = AccountName.readId(reader, "uid")
         let system = reader.bool("system") ?? false
