@@ -22,7 +22,7 @@ struct AccountFiles: Sendable {
     var subuids: [String: [IdRange]] = [:]
     var subgids: [String: [IdRange]] = [:]
 
-    static func read(_ files: any HostFileSystem) throws -> AccountFiles {
+    static func read(_ files: any ReadableFileSystem) throws -> AccountFiles {
         var accounts = AccountFiles()
         for fields in try lines(files, "/etc/passwd") where fields.count >= 7 {
             guard let uid = UInt32(fields[2]), let gid = UInt32(fields[3]) else { continue }
@@ -45,7 +45,7 @@ struct AccountFiles: Sendable {
     /// Every subordinate range in use, uid and gid alike: a new range avoids both.
     var allSubordinateRanges: [IdRange] { (subuids.values.flatMap { $0 } + subgids.values.flatMap { $0 }).sorted { $0.start < $1.start } }
 
-    private static func lines(_ files: any HostFileSystem, _ path: String) throws -> [[String]] {
+    private static func lines(_ files: any ReadableFileSystem, _ path: String) throws -> [[String]] {
         guard try files.status(path) != nil else { return [] }
         return String(decoding: try files.read(path), as: UTF8.self).split(separator: "\n")
             .filter { !$0.hasPrefix("#") }
@@ -53,7 +53,7 @@ struct AccountFiles: Sendable {
     }
 
     /// `name:start:count` lines (names only: the shadow tools write names).
-    private static func ranges(_ files: any HostFileSystem, _ path: String) throws -> [String: [IdRange]] {
+    private static func ranges(_ files: any ReadableFileSystem, _ path: String) throws -> [String: [IdRange]] {
         var result: [String: [IdRange]] = [:]
         for fields in try lines(files, path) where fields.count == 3 {
             guard let start = UInt32(fields[1]), let count = UInt32(fields[2]), count > 0 else { continue }

@@ -18,7 +18,7 @@ public enum HostLabels {
     }
 
     /// The labels file under the host's root, if there is one.
-    public static func read(files: any HostFileSystem) throws -> [String: String] {
+    public static func read(files: any ReadableFileSystem) throws -> [String: String] {
         guard try files.status(path) != nil else { return [:] }
         guard let text = String(validatingUTF8Data: try files.read(path)) else {
             throw ReconcileError.notAllowed("\(files.root.resolve(path)) is not UTF-8 text")

@@ -9,7 +9,7 @@ public final class AccountDatabase: @unchecked Sendable {
     private static let stagedLock = NSLock()
     nonisolated(unsafe) private static var staged: [String: AccountDatabase] = [:]
 
-    private let files: (any HostFileSystem)?
+    private let files: (any ReadableFileSystem)?
     private let lock = NSLock()
     private var tables: Tables?
     /// Size and modification time of etc/passwd and etc/group when `tables` was read.
@@ -31,12 +31,12 @@ public final class AccountDatabase: @unchecked Sendable {
         var groupNames: [UInt32: String] = [:]
     }
 
-    private init(staged files: (any HostFileSystem)?) {
+    private init(staged files: (any ReadableFileSystem)?) {
         self.files = files
     }
 
     /// One per root, so a probe of thousands of files reads the root's account files once.
-    public static func of(_ files: any HostFileSystem) -> AccountDatabase {
+    public static func of(_ files: any ReadableFileSystem) -> AccountDatabase {
         guard !files.root.isLive else { return system }
         return stagedLock.withLock {
             if let known = staged[files.root.path] { return known }
@@ -158,7 +158,7 @@ public final class AccountDatabase: @unchecked Sendable {
         return tables
     }
 
-    private static func lines(_ files: any HostFileSystem, _ path: String) -> [Substring] {
+    private static func lines(_ files: any ReadableFileSystem, _ path: String) -> [Substring] {
         guard let data = try? files.read(path) else { return [] }
         return String(decoding: data, as: UTF8.self).split(separator: "\n")
     }

@@ -24,8 +24,9 @@ public struct FileStatus: Sendable, Equatable, Codable {
     }
 }
 
-/// Host files, always addressed by host path and resolved under the root by the implementation.
-public protocol HostFileSystem: Sendable {
+/// Host files as probes see them: looked at, never changed (changes are the executor's alone).
+/// Always addressed by host path and resolved under the root by the implementation.
+public protocol ReadableFileSystem: Sendable {
     var root: HostRoot { get }
     /// nil when nothing is there; a symlink is reported as such, not followed.
     func status(_ path: String) throws -> FileStatus?
@@ -34,6 +35,14 @@ public protocol HostFileSystem: Sendable {
     func read(_ path: String, sizeHint: Int) throws -> Data
     /// What is at `path` and, for a regular file, its content: one look for a probe.
     func statusAndContent(_ path: String) throws -> (status: FileStatus, content: Data?)?
+    /// Where the link at `path` points; nil when nothing or no link is there.
+    func linkTarget(_ path: String) throws -> String?
+    /// The names in a folder (nil when nothing, or no folder, is there); never through a link.
+    func entries(_ path: String) throws -> [String]?
+}
+
+/// Host files as the executor changes them.
+public protocol HostFileSystem: ReadableFileSystem {
     /// temp file beside the target, fsync, rename, fsync of the directory.
     func writeAtomically(_ path: String, content: Data, mode: UInt32, uid: UInt32?, gid: UInt32?) throws
     /// The same, for content too large to hold: `produce` writes to the temp file's descriptor,
@@ -53,13 +62,9 @@ public protocol HostFileSystem: Sendable {
     func createSymlink(_ path: String, target: String) throws
     /// The same, staged for the batch's commit.
     func stageLink(_ path: String, target: String, in batch: WriteBatch) throws
-    /// Where the link at `path` points; nil when nothing or no link is there.
-    func linkTarget(_ path: String) throws -> String?
     func setAttributes(_ path: String, mode: UInt32?, uid: UInt32?, gid: UInt32?) throws
     func remove(_ path: String) throws
     func createDirectories(_ path: String, mode: UInt32) throws
-    /// The names in a folder (nil when nothing, or no folder, is there); never through a link.
-    func entries(_ path: String) throws -> [String]?
     /// `rmdir`, or the whole tree with `recursive`; links inside are removed, never followed.
     func removeDirectory(_ path: String, recursive: Bool) throws
 }

@@ -5,14 +5,15 @@ import ReconcileYAML
 /// What probes may touch: read-only use of the host through injected effects.
 public struct HostContext: Sendable {
     public let root: HostRoot
-    public let files: any HostFileSystem
+    /// Looked at only: probes never change the host.
+    public let files: any ReadableFileSystem
     public let commands: any CommandRunner
     public let logger: Logger
     /// For `{env: NAME}` secrets a probe compares with what the host has.
     public let environment: [String: String]
 
     public init(
-        files: any HostFileSystem, commands: any CommandRunner, logger: Logger = Logger(label: "reconcile"),
+        files: any ReadableFileSystem, commands: any CommandRunner, logger: Logger = Logger(label: "reconcile"),
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) {
         self.root = files.root

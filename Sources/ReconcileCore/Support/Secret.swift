@@ -36,7 +36,7 @@ public enum SecretReference: Codable, Sendable, Equatable, Hashable, CustomStrin
 
     /// The whole content for a file: a file's bytes as they are (its last newline kept), a
     /// variable's value; errors name the source only.
-    public func content(environment: [String: String], files: any HostFileSystem) throws -> Data {
+    public func content(environment: [String: String], files: any ReadableFileSystem) throws -> Data {
         switch self {
         case .environment(let name):
             guard let text = environment[name] else { throw ReconcileError.notAllowed("\(self) is not set") }
@@ -51,7 +51,7 @@ public enum SecretReference: Codable, Sendable, Equatable, Hashable, CustomStrin
     }
 
     /// The value, without the trailing newline a file usually ends with; errors name the source only.
-    public func resolve(environment: [String: String], files: any HostFileSystem) throws -> String {
+    public func resolve(environment: [String: String], files: any ReadableFileSystem) throws -> String {
         let value: String
         switch self {
         case .environment(let name):

@@ -7,7 +7,7 @@ public struct DirectoryObservation: Codable, Sendable, Equatable {
     public var path: FileObservation
     public var entries: Int?
 
-    static func probe(_ spec: DirectorySpec, files: any HostFileSystem) throws -> DirectoryObservation {
+    static func probe(_ spec: DirectorySpec, files: any ReadableFileSystem) throws -> DirectoryObservation {
         let accounts = AccountDatabase.of(files)
         var attributes = FileObservation.missing
         var entries: Int?

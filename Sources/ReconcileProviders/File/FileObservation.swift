@@ -52,7 +52,7 @@ public struct FileObservation: Codable, Sendable, Equatable {
     }
 
     /// A stat and, for regular files, one read; a sensitive file's text is not kept.
-    public static func probe(_ path: String, files: any HostFileSystem, sensitive: Bool = false) throws -> FileObservation {
+    public static func probe(_ path: String, files: any ReadableFileSystem, sensitive: Bool = false) throws -> FileObservation {
         guard let (status, content) = try files.statusAndContent(path) else { return .missing }
         var observation = FileObservation(status, accounts: AccountDatabase.of(files))
         observation.size = status.size

@@ -55,7 +55,7 @@ public struct RunnerConfig: Sendable, Equatable {
 
     /// One read of the file; `token` is the manifest's token when it could be read.
     public static func observe(
-        _ spec: GitLabRunnerSpec, keys: [[String]], token: String?, files: any HostFileSystem
+        _ spec: GitLabRunnerSpec, keys: [[String]], token: String?, files: any ReadableFileSystem
     ) throws -> Observation {
         var file = try FileObservation.probe(spec.config, files: files)
         let text = file.text

@@ -9,7 +9,7 @@ enum StagedRootTrust {
     static let folders = ["/", "/usr", "/usr/bin", "/usr/sbin", "/usr/lib", "/etc", "/etc/apt", "/var", "/var/lib", "/var/lib/dpkg"]
 
     /// Why the root is not trusted, or nil.
-    static func problem(_ root: HostRoot, files: any HostFileSystem) throws -> String? {
+    static func problem(_ root: HostRoot, files: any ReadableFileSystem) throws -> String? {
         for path in folders {
             guard let status = try files.status(path) else { continue }
             if let problem = describe(root.resolve(path), uid: status.uid, mode: status.mode, sticky: false) { return problem }

@@ -95,7 +95,7 @@ public struct ManagedUnit: Sendable, Equatable {
 
     /// Units that persistent links start: `/etc/systemd/system/*.{wants,requires}/UNIT`, and
     /// SysV scripts with an `/etc/rc[2-5].d/S??NAME` link (as `systemd-sysv-install is-enabled`).
-    static func persistentlyLinked(files: any HostFileSystem) throws -> Set<String> {
+    static func persistentlyLinked(files: any ReadableFileSystem) throws -> Set<String> {
         var linked = Set<String>()
         for folder in try files.entries("/etc/systemd/system") ?? [] where folder.hasSuffix(".wants") || folder.hasSuffix(".requires") {
             linked.formUnion(try files.entries("/etc/systemd/system/\(folder)") ?? [])

@@ -21,7 +21,7 @@ struct UnitFileStates {
     static var otherFolders: [String] { searchPath.filter { !plainFolders.contains($0) } }
 
     /// Where systemd finds the file of `unit`: the unit's own, else its template's.
-    static func unitFile(_ unit: String, files: any HostFileSystem) throws -> String? {
+    static func unitFile(_ unit: String, files: any ReadableFileSystem) throws -> String? {
         var names = [unit]
         if let at = unit.firstIndex(of: "@"), let dot = unit.lastIndex(of: "."), at < dot {
             names.append(String(unit[...at]) + String(unit[dot...]))
@@ -34,12 +34,12 @@ struct UnitFileStates {
 
     /// Whether the unit's file has an `[Install]` section: without one, `systemctl enable` does
     /// nothing and something else (another unit, a generator) must start it.
-    static func isInstallable(_ unit: String, files: any HostFileSystem) throws -> Bool? {
+    static func isInstallable(_ unit: String, files: any ReadableFileSystem) throws -> Bool? {
         guard let path = try unitFile(unit, files: files) else { return nil }
         return UnitSpec.hasInstallSection(String(decoding: try files.read(path), as: UTF8.self))
     }
 
-    private let files: any HostFileSystem
+    private let files: any ReadableFileSystem
     /// Links in `/etc/systemd/system` and its `.wants`/`.requires` folders, by the link's name.
     private var linksByName: [String: [UnitLink]] = [:]
     /// The same links by the last component of their target.
@@ -48,7 +48,7 @@ struct UnitFileStates {
     /// folder, a link or what it points at): only systemd tells those units' state.
     private var namedElsewhere: Set<String> = []
 
-    init(files: any HostFileSystem) throws {
+    init(files: any ReadableFileSystem) throws {
         self.files = files
         for folder in Self.otherFolders {
             for name in try files.entries(folder) ?? [] {

@@ -27,7 +27,7 @@ public struct UserObservation: Codable, Sendable, Equatable {
     static let subordinateMinimum: UInt32 = 100_000
     static let subordinateMaximum: UInt64 = 600_100_000
 
-    static func probe(_ resources: [Declared<UserSpec>], accounts: AccountFiles, files: any HostFileSystem) throws -> [UserObservation] {
+    static func probe(_ resources: [Declared<UserSpec>], accounts: AccountFiles, files: any ReadableFileSystem) throws -> [UserObservation] {
         var inUse = accounts.allSubordinateRanges
         var observations: [UserObservation] = []
         for resource in resources {
