@@ -59,7 +59,9 @@ let package = Package(
         ),
         .testTarget(
             name: "ReconcileCLITests",
-            dependencies: ["ReconcileCLI", "ReconcileCore", "ReconcileProviders"]
+            dependencies: ["ReconcileCLI", "ReconcileCore", "ReconcileProviders"],
+            // Read from the source tree (so RECORD_SNAPSHOTS=1 can rewrite them), not bundled.
+            exclude: ["Snapshots"]
         ),
     ]
 )
