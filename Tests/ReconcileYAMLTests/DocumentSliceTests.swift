@@ -95,6 +95,8 @@ import Testing
     @Test(arguments: [
         ("carriage returns", "a: 1\r\n---\nb: 2\n"),
         ("a directive", "a: 1\n---\n%YAML 1.2\n---\nb: 2\n"),
+        ("a directive first", "%YAML 1.2\n---\na: 1\n---\nb: 2\n"),
+        ("a carriage return last", "a: 1\n---\nb: 2\r"),
         ("NEL", "a: \"x\u{85}y\"\n---\nb: 2\n"),
         ("line separator", "a: \"x\u{2028}y\"\n---\nb: 2\n"),
         ("paragraph separator", "a: \"x\u{2029}y\"\n---\nb: 2\n"),
@@ -102,6 +104,17 @@ import Testing
     func streamsWhoseLinesLibyamlCountsOtherwiseAreParsedWhole(_ reason: String, _ text: String) {
         #expect(!DocumentSlices.isSliceable(Array(text.utf8)), "\(reason)")
         #expect(DocumentSlices.parse(Array(text.utf8), path: "x.yaml", limits: YAMLLimits(), minimumBytes: 0) == nil)
+    }
+
+    /// What only looks like those: a `%` inside a line, other two- and three-byte characters,
+    /// the lead bytes of NEL and LS/PS at the very end.
+    @Test(arguments: [
+        Array("a: \"50%\"\n---\nb: 2\n".utf8), Array("a: \"caf\u{E9} \u{B0} \u{2014} \u{2026}\"\n---\nb: 2\n".utf8),
+        Array("a: 1\n---\nb: \"\u{A3}\"\n".utf8), Array("a: 1\n---\nb: 2\n".utf8) + [0xC2],
+        Array("a: 1\n---\nb: 2\n".utf8) + [0xE2, 0x80],
+    ])
+    func streamsWithLookalikesAreSliceable(_ bytes: [UInt8]) {
+        #expect(DocumentSlices.isSliceable(bytes))
     }
 
     @Test func markersNeedABlankOrTheEndAfterThem() {
