@@ -24,18 +24,22 @@ struct AccountFiles: Sendable {
 
     static func read(_ files: any ReadableFileSystem) throws -> AccountFiles {
         var accounts = AccountFiles()
-        for fields in try lines(files, "/etc/passwd") where fields.count >= 7 {
-            guard let uid = UInt32(fields[2]), let gid = UInt32(fields[3]) else { continue }
-            accounts.users.append(User(name: fields[0], uid: uid, gid: gid, home: fields[5], shell: fields[6]))
+        for entry in try entries(files, "/etc/passwd") where entry.rest.count >= 4 {
+            guard let gid = UInt32(entry.rest[0]) else { continue }
+            accounts.users.append(User(name: entry.name, uid: entry.id, gid: gid, home: String(entry.rest[2]), shell: String(entry.rest[3])))
         }
-        for fields in try lines(files, "/etc/group") where fields.count >= 4 {
-            guard let gid = UInt32(fields[2]) else { continue }
-            let members = fields[3].split(separator: ",").map(String.init)
-            accounts.groups.append(Group(name: fields[0], gid: gid, members: members))
+        for entry in try entries(files, "/etc/group") where !entry.rest.isEmpty {
+            accounts.groups.append(Group(name: entry.name, gid: entry.id, members: entry.rest[0].split(separator: ",").map(String.init)))
         }
         accounts.subuids = try ranges(files, "/etc/subuid")
         accounts.subgids = try ranges(files, "/etc/subgid")
         return accounts
+    }
+
+    /// Unlike a file probe's owner lookup, a file that is there but unreadable is an error here.
+    private static func entries(_ files: any ReadableFileSystem, _ path: String) throws -> [AccountFileEntry] {
+        guard try files.status(path) != nil else { return [] }
+        return AccountFileEntry.parse(try files.read(path))
     }
 
     func user(_ name: String) -> User? { users.first { $0.name == name } }

@@ -139,3 +139,16 @@ import Testing
         }
     }
 }
+
+/// The one parser of `etc/passwd` and `etc/group` lines, for the probes and the owner lookups.
+@Suite struct AccountFileEntryTests {
+    @Test func linesWithANameAndANumericIdInFileOrder() {
+        let text = "root:x:0:0:root:/root:/bin/bash\n# a comment:x:5\n:x:7:7\nbroken:x:abc:1\nshort:x\nrunner:x:999:998::/home/runner:/bin/sh\n"
+        let entries = AccountFileEntry.parse(Data(text.utf8))
+        #expect(entries.map(\.name) == ["root", "runner"])
+        #expect(entries.map(\.id) == [0, 999])
+        #expect(entries.last?.rest.map(String.init) == ["998", "", "/home/runner", "/bin/sh"])
+        let groups = AccountFileEntry.parse(Data("docker:x:120:a,b\nempty:x:5:\n".utf8))
+        #expect(groups.map { $0.rest.map(String.init) } == [["a,b"], [""]])
+    }
+}

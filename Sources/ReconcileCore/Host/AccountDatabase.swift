@@ -142,24 +142,15 @@ public final class AccountDatabase: @unchecked Sendable {
         var tables = Tables()
         guard let files else { return tables }
         readFrom = signature()
-        for (line, isUser) in Self.lines(files, "/etc/passwd").map({ ($0, true) }) + Self.lines(files, "/etc/group").map({ ($0, false) }) {
-            let fields = line.split(separator: ":", omittingEmptySubsequences: false)
-            guard fields.count >= 3, !fields[0].isEmpty, let id = UInt32(fields[2]) else { continue }
-            let name = String(fields[0])
-            if isUser {
-                if tables.users[name] == nil, fields.count >= 4, let group = UInt32(fields[3]) { tables.primaryGroups[name] = group }
-                tables.users[name] = tables.users[name] ?? id
-                tables.userNames[id] = tables.userNames[id] ?? name
-            } else {
-                tables.groups[name] = tables.groups[name] ?? id
-                tables.groupNames[id] = tables.groupNames[id] ?? name
-            }
+        for entry in AccountFileEntry.read(files, "/etc/passwd") {
+            if tables.users[entry.name] == nil, let group = entry.rest.first.flatMap({ UInt32($0) }) { tables.primaryGroups[entry.name] = group }
+            tables.users[entry.name] = tables.users[entry.name] ?? entry.id
+            tables.userNames[entry.id] = tables.userNames[entry.id] ?? entry.name
+        }
+        for entry in AccountFileEntry.read(files, "/etc/group") {
+            tables.groups[entry.name] = tables.groups[entry.name] ?? entry.id
+            tables.groupNames[entry.id] = tables.groupNames[entry.id] ?? entry.name
         }
         return tables
-    }
-
-    private static func lines(_ files: any ReadableFileSystem, _ path: String) -> [Substring] {
-        guard let data = try? files.read(path) else { return [] }
-        return String(decoding: data, as: UTF8.self).split(separator: "\n")
     }
 }
