@@ -1,4 +1,5 @@
 import ReconcileCore
+import Synchronization
 import Testing
 
 /// Probes map thousands of files on every core; callers must see exactly what `map` gives.
@@ -27,5 +28,29 @@ import Testing
                 return number
             }
         }
+    }
+
+    /// `plan --out` saves and prints side by side: both run once, also when one fails, and
+    /// the first one's error is the one thrown.
+    @Test func sideBySideRunsBothOnceAndThrowsTheFirstError() throws {
+        let runs = Mutex([0, 0])
+        #expect(throws: Failed(index: 0)) {
+            try sideBySide({
+                runs.withLock { $0[0] += 1 }
+                throw Failed(index: 0)
+            }, {
+                runs.withLock { $0[1] += 1 }
+                throw Failed(index: 1)
+            })
+        }
+        #expect(runs.withLock { $0 } == [1, 1])
+        #expect(throws: Failed(index: 1)) {
+            try sideBySide({ runs.withLock { $0[0] += 1 } }, {
+                runs.withLock { $0[1] += 1 }
+                throw Failed(index: 1)
+            })
+        }
+        try sideBySide({ runs.withLock { $0[0] += 1 } }, { runs.withLock { $0[1] += 1 } })
+        #expect(runs.withLock { $0 } == [3, 3])
     }
 }
