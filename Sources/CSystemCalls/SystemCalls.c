@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <spawn.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -32,3 +33,9 @@ int reconcile_openat2(int dirfd, const char *path, unsigned long long flags, uns
 }
 
 int reconcile_syncfs(int fd) { return syncfs(fd); }
+
+int reconcile_pipe2(int fds[2], int flags) { return pipe2(fds, flags); }
+
+int reconcile_spawn_file_actions_addclosefrom(posix_spawn_file_actions_t *actions, int from) {
+    return posix_spawn_file_actions_addclosefrom_np(actions, from);
+}

@@ -165,13 +165,11 @@ struct ForegroundCapture {
     private func tearDown(_ children: [(role: CaptureUnits.Role, process: ChildProcess)]) -> [ChildProcess] {
         var failed: [ChildProcess] = []
         for (role, child) in children.reversed() {
-            if let early = child.exitStatus() {
-                if early != 0 { failed.append(child) }
-                continue
-            }
-            // tcpdump flushes and exits 0 on SIGINT; socat exits 143 on SIGTERM.
+            // tcpdump flushes and exits 0 on SIGINT; socat exits 143 on SIGTERM. One that ended
+            // before it was asked to must have ended with 0; stopping it reaps it and its group.
+            let clean: Set<Int32> = child.exitStatus() == nil ? [0, 143] : [0]
             let status = child.stop(role == .tcpdump ? SIGINT : SIGTERM)
-            if status != 0 && status != 143 { failed.append(child) }
+            if !clean.contains(status) { failed.append(child) }
         }
         var status = stat()
         if lstat(units.proxy, &status) == 0, status.st_mode & S_IFMT == S_IFSOCK {

@@ -1,7 +1,8 @@
 import Foundation
 
 /// Runs a long command while polling its monitor: reports what is left, the rate and an ETA,
-/// and stops the command when nothing moved for `stallSeconds`.
+/// and stops the command when nothing moved for `stallSeconds` (`ProcessRunner`: SIGTERM to its
+/// process group, SIGKILL after `ProcessRunner.defaultStopGrace` seconds).
 enum MonitoredCommand {
     static func run(
         _ step: CommandStep, monitor: ProgressMonitor, commands: any CommandRunner, onEvent: (ApplyEvent) -> Void

@@ -14,6 +14,8 @@ public struct Command: Sendable, Hashable, Codable {
 }
 
 public struct CommandResult: Sendable, Equatable, Codable {
+    /// The exit status; for a command a signal ended, the signal's number (9 after SIGKILL), as
+    /// Foundation's `Process` reported it (`SpawnedProcess.Termination.status`).
     public var status: Int32
     public var stdout: Data
     public var stderr: Data
@@ -31,7 +33,8 @@ public struct CommandResult: Sendable, Equatable, Codable {
 /// The one way probes and the executor start processes; tests inject recorded outputs.
 public protocol CommandRunner: Sendable {
     func run(_ command: Command) throws -> CommandResult
-    /// Runs while calling `poll` every `interval` seconds; `poll` returning false stops the command (SIGTERM).
+    /// Runs while calling `poll` every `interval` seconds; `poll` returning false stops the command
+    /// (`ProcessRunner`: SIGTERM to its process group, SIGKILL after `stopGrace` seconds).
     func run(_ command: Command, every interval: Double, poll: () -> Bool) throws -> CommandResult
 }
 
@@ -57,87 +60,38 @@ extension CommandRunner {
     }
 }
 
-/// Runs real processes; the only implementation the CLI wires in.
+/// Runs real processes through `SpawnedProcess`; the only implementation the CLI wires in.
 public struct ProcessRunner: CommandRunner {
-    public init() {}
+    /// Between SIGTERM and SIGKILL when `poll` stops a command (a stalled cache flush): room for a
+    /// command that handles SIGTERM to release its locks and end cleanly; a stalled apply should
+    /// not hang much longer than that.
+    public static let defaultStopGrace: TimeInterval = 10
+
+    public let stopGrace: TimeInterval
+
+    public init(stopGrace: TimeInterval = ProcessRunner.defaultStopGrace) {
+        self.stopGrace = stopGrace
+    }
 
     public func run(_ command: Command) throws -> CommandResult {
         try run(command, every: 0, poll: { true })
     }
 
     public func run(_ command: Command, every interval: Double, poll: () -> Bool) throws -> CommandResult {
-        guard let executable = command.argv.first else {
-            throw ReconcileError.notAllowed("empty argv")
-        }
-        let process = Process()
-        if executable.contains("/") {
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = Array(command.argv.dropFirst())
-        } else {
-            guard let resolved = Executables.find(executable) else {
-                throw ReconcileError.commandFailed(CommandFailure(
-                    argv: command.argv, status: 127, stderr: "\(executable): command not found in PATH"))
-            }
-            process.executableURL = URL(fileURLWithPath: resolved)
-            process.arguments = Array(command.argv.dropFirst())
-        }
-        var environment = ProcessInfo.processInfo.environment
-        environment.merge(command.environment) { _, new in new }
-        process.environment = environment
-        let stdout = Pipe()
-        let stderr = Pipe()
-        let stdin = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = stdin
-        do {
-            try process.run()
-        } catch {
-            throw ReconcileError.commandFailed(
-                CommandFailure(argv: command.argv, status: 127, stderr: "cannot start: \(error)"))
-        }
-        let collected = [DataBox(), DataBox()]
-        let group = DispatchGroup()
-        for (pipe, box) in zip([stdout, stderr], collected) {
-            group.enter()
-            DispatchQueue.global().async {
-                box.value = pipe.fileHandleForReading.readDataToEndOfFile()
-                group.leave()
-            }
-        }
-        if let input = command.standardInput {
-            // A child that exits without reading its input must not take us down with EPIPE.
-            try? stdin.fileHandleForWriting.write(contentsOf: input)
-        }
-        try? stdin.fileHandleForWriting.close()
+        let child = try SpawnedProcess.spawn(
+            command.argv, environment: command.environment,
+            input: command.standardInput.map { .bytes($0) } ?? .null, output: .pipes)
+        let pipes = child.pipes
         if interval > 0 {
-            while process.isRunning {
-                if !poll() {
-                    process.terminate()
+            while child.exitStatus() == nil {
+                guard poll() else {
+                    child.terminate(grace: stopGrace, meanwhile: pipes.pump)
                     break
                 }
-                Thread.sleep(forTimeInterval: interval)
+                child.waitForExit(until: Date().addingTimeInterval(interval), meanwhile: pipes.pump)
             }
         }
-        group.wait()
-        process.waitUntilExit()
-        return CommandResult(status: process.terminationStatus, stdout: collected[0].value, stderr: collected[1].value)
-    }
-}
-
-/// Lets a reader thread hand its bytes back; the dispatch group orders the accesses.
-private final class DataBox: @unchecked Sendable {
-    var value = Data()
-}
-
-/// PATH lookup, so argv[0] can be a bare name as in a shell, and probes can ask whether a tool is there.
-public enum Executables {
-    public static func find(_ name: String) -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/sbin:/usr/bin:/sbin:/bin"
-        for directory in path.split(separator: ":") {
-            let candidate = "\(directory)/\(name)"
-            if access(candidate, X_OK) == 0 { return candidate }
-        }
-        return nil
+        pipes.pump(until: nil)
+        return CommandResult(status: child.reap().status, stdout: pipes.stdout, stderr: pipes.stderr)
     }
 }
