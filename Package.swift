@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "reconcile", targets: ["reconcile"]),
         .library(name: "ReconcileCore", targets: ["ReconcileCore"]),
         .library(name: "ReconcileCDB", targets: ["ReconcileCDB"]),
+        .library(name: "ReconcileJSON", targets: ["ReconcileJSON"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -24,12 +25,14 @@ let package = Package(
         .target(name: "CSystemCalls"),
         .target(name: "ReconcileCDB"),
         .target(name: "ReconcileTOML"),
+        .target(name: "ReconcileJSON"),
         .target(
             name: "ReconcileCore",
             dependencies: [
                 "ReconcileYAML",
                 "ReconcileCDB",
                 "ReconcileTOML",
+                "ReconcileJSON",
                 "CSystemCalls",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -37,13 +40,14 @@ let package = Package(
         ),
         .target(
             name: "ReconcileProviders",
-            dependencies: ["ReconcileCore", "ReconcileCDB", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["ReconcileCore", "ReconcileCDB", "ReconcileJSON", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(
             name: "ReconcileCLI",
             dependencies: [
                 "ReconcileCore",
                 "ReconcileProviders",
+                "ReconcileJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -52,14 +56,15 @@ let package = Package(
         .testTarget(name: "ReconcileYAMLTests", dependencies: ["ReconcileYAML"]),
         .testTarget(name: "ReconcileCDBTests", dependencies: ["ReconcileCDB"]),
         .testTarget(name: "ReconcileTOMLTests", dependencies: ["ReconcileTOML"]),
+        .testTarget(name: "ReconcileJSONTests", dependencies: ["ReconcileJSON"]),
         .testTarget(
             name: "ReconcileCoreTests",
-            dependencies: ["ReconcileCore", "ReconcileProviders"],
+            dependencies: ["ReconcileCore", "ReconcileProviders", "ReconcileJSON"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "ReconcileCLITests",
-            dependencies: ["ReconcileCLI", "ReconcileCore", "ReconcileProviders"],
+            dependencies: ["ReconcileCLI", "ReconcileCore", "ReconcileProviders", "ReconcileJSON"],
             // Read from the source tree (so RECORD_SNAPSHOTS=1 can rewrite them), not bundled.
             exclude: ["Snapshots"]
         ),

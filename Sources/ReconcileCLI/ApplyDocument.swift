@@ -1,5 +1,6 @@
 import Foundation
 import ReconcileCore
+import ReconcileJSON
 
 /// `apply --json`: one document with the plan and what became of it (schemas/apply.schema.json),
 /// so a pipeline reads the outcome without parsing the human report.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ReconcileCore
+import ReconcileJSON
 
 struct FactsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

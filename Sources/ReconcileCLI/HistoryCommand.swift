@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ReconcileCore
+import ReconcileJSON
 
 struct HistoryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

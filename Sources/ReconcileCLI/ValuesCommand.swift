@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ReconcileCore
+import ReconcileJSON
 
 struct ValuesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,6 @@
 import Foundation
 import ReconcileCore
+import ReconcileJSON
 @testable import ReconcileProviders
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 @testable import ReconcileCore
+import ReconcileJSON
 import ReconcileProviders
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 @testable import ReconcileCore
+import ReconcileJSON
 import Testing
 
 /// The comparison behind `apply PLAN.json`: any field a reviewer reads, edited, is a difference.

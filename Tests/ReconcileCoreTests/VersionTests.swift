@@ -1,5 +1,6 @@
 import Foundation
 import ReconcileCore
+import ReconcileJSON
 import Testing
 
 /// The version is set in one place (`ReconcileVersion.current`); the changelog must have a dated

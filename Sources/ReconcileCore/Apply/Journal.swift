@@ -1,4 +1,5 @@
 import Foundation
+import ReconcileJSON
 
 /// An append-only record of what every apply did, one JSON object a line, under the state dir.
 public final class Journal: @unchecked Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import ReconcileJSON
 
 /// Restarts, reloads and a daemon-reload owed to the host, kept on disk until done,
 /// so a failed or killed apply cannot lose them: the next apply drains them first.

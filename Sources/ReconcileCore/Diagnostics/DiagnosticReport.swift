@@ -1,4 +1,5 @@
 import Foundation
+import ReconcileJSON
 import ReconcileYAML
 
 /// Diagnostics for programs: `validate --format json` (schemas/validate.schema.json) and GitLab's

@@ -1,4 +1,5 @@
 import Foundation
+import ReconcileJSON
 
 /// What `reconcile facts` writes and `plan --facts` reads: the probed state per resource, stable JSON.
 public struct FactsDocument: Codable, Sendable, Equatable {

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import ReconcileJSON
 
 /// `sha256:` of canonical JSON; equal facts give equal fingerprints across runs and hosts.
 public enum Fingerprint {

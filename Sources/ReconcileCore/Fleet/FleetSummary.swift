@@ -1,4 +1,5 @@
 import Foundation
+import ReconcileJSON
 
 /// Many hosts' plans at a glance: counts by action and risk per host and in total, the changes
 /// that can lose data by name, and the hosts that could not be planned.

@@ -1,4 +1,5 @@
 import Foundation
+import ReconcileJSON
 
 /// `STATE/history/APPLY-ID.json`: one apply that changed the host, written when it starts and
 /// again when it ends. One left `running` by a process that is gone was interrupted.

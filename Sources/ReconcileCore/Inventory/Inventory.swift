@@ -1,4 +1,5 @@
 import Foundation
+import ReconcileJSON
 
 /// `STATE/inventory.jsonl`: every resource reconcile manages on the host, as last applied. What
 /// is here but in no manifest is removed by the next plan; a resource whose host state moved

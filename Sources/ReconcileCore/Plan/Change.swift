@@ -1,4 +1,5 @@
 import Foundation
+import ReconcileJSON
 
 /// What happens to one resource, as Terraform's plans say it.
 public enum Action: String, Codable, Sendable, CaseIterable {

@@ -1,4 +1,5 @@
 import Foundation
+import ReconcileJSON
 
 /// The bytes a plan document carries (files' content, configurations checked before they are
 /// written), each once, by sha256. In the document every `Data` value, wherever it sits (a File's

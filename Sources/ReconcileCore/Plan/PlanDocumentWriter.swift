@@ -1,4 +1,5 @@
 import Foundation
+import ReconcileJSON
 
 /// Writes a plan document piece by piece (the header, each change, each content), so a plan of
 /// 50,000 files never becomes one string in memory: the pieces go to `output` as they are made.

@@ -184,10 +184,3 @@ public struct Planner: Sendable {
         }
     }
 }
-
-/// Lets an existential go through `JSONEncoder`.
-struct AnyEncodable: Encodable {
-    let value: any Encodable
-    init(_ value: any Encodable) { self.value = value }
-    func encode(to encoder: Encoder) throws { try value.encode(to: encoder) }
-}

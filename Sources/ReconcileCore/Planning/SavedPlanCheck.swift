@@ -1,4 +1,5 @@
 import Foundation
+import ReconcileJSON
 
 /// A saved plan is a promise, not a script: what it records as desired is decoded and checked
 /// again by the providers, planned afresh against a new probe, and applied only when the result

@@ -1,4 +1,5 @@
 import Foundation
+import ReconcileJSON
 
 /// Observed facts of one resource: the typed value for planning, and its canonical JSON,
 /// encoded once, for the fingerprint and (only when asked) for facts files.

@@ -1,4 +1,5 @@
 import Foundation
+import ReconcileJSON
 
 /// `STATE/apply-running.json`: written when an apply starts changing the host, removed when it
 /// ends. Found by a later run, it means that apply was killed: with the journal offset it holds,

@@ -1,4 +1,5 @@
 import Foundation
+import ReconcileJSON
 
 /// A kind's keys as its JSON Schema documents them: what `reconcile explain` prints, read from
 /// the same files editors and check-jsonschema use, so the two cannot disagree.

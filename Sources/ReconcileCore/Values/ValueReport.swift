@@ -1,3 +1,4 @@
+import ReconcileJSON
 import ReconcileYAML
 
 /// What `reconcile values` prints for one host, and plans record: each value as JSON, with the

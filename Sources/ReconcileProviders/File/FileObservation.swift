@@ -1,5 +1,6 @@
 import Foundation
 import ReconcileCore
+import ReconcileJSON
 
 /// What is at a path now; shared by every provider that manages files.
 public struct FileObservation: Codable, Sendable, Equatable {
@@ -69,7 +70,7 @@ public struct FileObservation: Codable, Sendable, Equatable {
 extension FileObservation: CanonicalJSONWritable {
     /// Every probed file is fingerprinted; this is what the synthesized `Codable` writes through
     /// JSONEncoder (sorted keys, nil left out), without the Encoder machinery. A new property
-    /// must be added here too (CanonicalEncoderTests counts them).
+    /// must be added here too (ObservationEncodingTests counts them).
     public func writeCanonicalJSON(to object: inout CanonicalJSONObject) {
         object.add("exists", exists)
         object.add("gid", gid)

@@ -5,10 +5,10 @@ import Foundation
 /// every probed resource is encoded once for its fingerprint, and Foundation's encoder was a sixth
 /// of a no-op plan. Anything whose encoding Foundation treats specially (floating point, `Data`,
 /// `Date`, `URL`, `Decimal`, super encoders) is refused with `nil`, and the caller falls back.
-enum CanonicalEncoder {
+public enum CanonicalEncoder {
     /// `dataAsString`: how `Data` is written when it is not refused (a plan document writes a
     /// reference to its content table; JSONEncoder's `.custom` strategy must write the same).
-    static func encode<T: Encodable>(_ value: T, dataAsString: ((Data) -> String)? = nil) -> [UInt8]? {
+    public static func encode<T: Encodable>(_ value: T, dataAsString: ((Data) -> String)? = nil) -> [UInt8]? {
         let state = EncodingState(dataAsString: dataAsString)
         let root = Holder()
         guard (try? encodeValue(value, into: root, state: state)) != nil, !state.refused, let tree = root.tree else {
@@ -187,6 +187,9 @@ private enum Tree {
         output.append(UInt8(ascii: "0") + UInt8(number % 10))
     }
 
+    /// Lowercase, as Foundation writes the digits of a `\u00XX` escape.
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
     /// Foundation's escapes: quote, backslash, the short control escapes, `\u00XX` for the rest below 0x20.
     static func writeString(_ text: String, to output: inout [UInt8]) {
         let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
@@ -212,8 +215,8 @@ private enum Tree {
                 case 0x09: output.append(UInt8(ascii: "t"))
                 default:
                     output.append(contentsOf: "u00".utf8)
-                    output.append(Fingerprint.hexDigits[Int(byte >> 4)])
-                    output.append(Fingerprint.hexDigits[Int(byte & 0x0f)])
+                    output.append(hexDigits[Int(byte >> 4)])
+                    output.append(hexDigits[Int(byte & 0x0f)])
                 }
             }
             output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))

@@ -6,11 +6,11 @@ import Foundation
 /// Both only ever answer with what Foundation would answer: anything unusual (a malformed
 /// document, a number that is not a plain integer where an integer is wanted, a type JSONDecoder
 /// treats specially) gives nil, and the caller asks Foundation, which also words the errors.
-enum FastJSON {
+public enum FastJSON {
     /// Foundation's nesting limit; deeper documents are left to it (it refuses them).
     static let maximumDepth = 512
 
-    static func parse(_ data: Data) -> JSONValue? {
+    public static func parse(_ data: Data) -> JSONValue? {
         data.withUnsafeBytes { raw in
             var parser = Parser(bytes: raw.bindMemory(to: UInt8.self))
             guard let value = parser.value(depth: 0) else { return nil }
@@ -20,7 +20,7 @@ enum FastJSON {
     }
 
     /// A typed value from a tree; nil where JSONDecoder might decide otherwise.
-    static func decode<T: Decodable>(_ type: T.Type, from value: JSONValue) -> T? {
+    public static func decode<T: Decodable>(_ type: T.Type, from value: JSONValue) -> T? {
         try? TreeDecoder.decode(type, from: value)
     }
 

@@ -1,5 +1,5 @@
 import Foundation
-@testable import ReconcileCore
+import ReconcileJSON
 import Testing
 
 /// Facts files are read by FastJSON when it can; it must read what JSONDecoder reads, or pass.
