@@ -1,31 +1,32 @@
 import Foundation
+import ReconcileCore
 
 /// Bytes to a file descriptor in large writes: a plan streamed a change at a time would
 /// otherwise be tens of thousands of small writes.
-public final class BufferedOutput {
+final class BufferedOutput {
     private let descriptor: Int32
     /// Named in errors: "standard output", or the file written.
     private let name: String
     private var buffer: [UInt8] = []
     private let capacity = 1 << 16
 
-    public init(descriptor: Int32, name: String) {
+    init(descriptor: Int32, name: String) {
         self.descriptor = descriptor
         self.name = name
         buffer.reserveCapacity(capacity)
     }
 
-    public func write(_ data: Data) throws {
+    func write(_ data: Data) throws {
         buffer.append(contentsOf: data)
         if buffer.count >= capacity { try flush() }
     }
 
-    public func write(_ text: String) throws {
+    func write(_ text: String) throws {
         buffer.append(contentsOf: text.utf8)
         if buffer.count >= capacity { try flush() }
     }
 
-    public func flush() throws {
+    func flush() throws {
         try buffer.withUnsafeBytes { bytes in
             var offset = 0
             while offset < bytes.count {
