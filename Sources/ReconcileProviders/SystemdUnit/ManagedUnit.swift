@@ -52,7 +52,7 @@ public struct ManagedUnit: Sendable, Equatable {
         }
         var states = try fileStates(present, host: host, stagedRoot: live ? nil : host.root)
         for unit in missing { states[unit] = SystemctlProbe.UnitState(loadState: "not-found") }
-        if live {
+        if live && !units.isEmpty {
             let loaded = try SystemctlProbe.loaded(commands: host.commands)
             for unit in units {
                 var state = states[unit] ?? SystemctlProbe.UnitState()
