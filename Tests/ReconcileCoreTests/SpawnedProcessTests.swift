@@ -60,8 +60,10 @@ import Testing
     }
 
     /// reconcile ignores SIGPIPE, and a parent (a test runner, Foundation's `Process`) may block
-    /// signals: the child starts with every signal at its default and none blocked.
-    @Test func theChildHasDefaultSignalHandlingAndAnEmptyMask() throws {
+    /// signals: the child starts with every signal at its default and none blocked, except that
+    /// the executor's commands keep SIGPIPE ignored, to run to their end if the apply is killed.
+    @Test(arguments: [false, true])
+    func theChildHasDefaultSignalHandlingAndAnEmptyMask(outlivesReconcile: Bool) throws {
         let previousPIPE = signal(SIGPIPE, SIG_IGN)
         var blocked = sigset_t()
         sigemptyset(&blocked)
@@ -72,7 +74,11 @@ import Testing
             pthread_sigmask(SIG_SETMASK, &previousMask, nil)
             signal(SIGPIPE, previousPIPE)
         }
-        let status = try ProcessRunner().run(Command(["grep", "-E", "^Sig(Blk|Ign)", "/proc/self/status"]))
+        let child = try SpawnedProcess.spawn(
+            ["grep", "-E", "^Sig(Blk|Ign)", "/proc/self/status"], output: .pipes, outlivesReconcile: outlivesReconcile)
+        child.pipes.pump(until: nil)
+        #expect(child.reap() == .exited(0))
+        let status = CommandResult(status: 0, stdout: child.pipes.stdout)
         let masks = Dictionary(uniqueKeysWithValues: status.stdoutText.split(separator: "\n").compactMap { line -> (String, UInt64)? in
             let fields = line.split(separator: "\t")
             guard fields.count == 2, let mask = UInt64(fields[1], radix: 16) else { return nil }
@@ -82,7 +88,17 @@ import Testing
         // glibc's posix_spawn (2.36 here) leaves its two internal signals, 32 and 33, ignored in
         // every child, and no public call resets them; programs using glibc cannot use them anyway.
         let glibcInternal: UInt64 = 1 << 31 | 1 << 32
-        #expect(masks["SigIgn:"].map { $0 & ~glibcInternal } == 0, "\(status.stdoutText)")
+        let pipeBit: UInt64 = 1 << (UInt64(SIGPIPE) - 1)
+        #expect(masks["SigIgn:"].map { $0 & ~glibcInternal } == (outlivesReconcile ? pipeBit : 0), "\(status.stdoutText)")
+    }
+
+    /// The executor's commands are the `outlivesReconcile` kind.
+    @Test func aCommandOfTheExecutorKeepsSIGPIPEIgnored() throws {
+        let previousPIPE = signal(SIGPIPE, SIG_IGN)
+        defer { signal(SIGPIPE, previousPIPE) }
+        let status = try ProcessRunner().run(Command(["grep", "-E", "^SigIgn", "/proc/self/status"]))
+        let mask = status.stdoutText.split(separator: "\t").last.flatMap { UInt64($0.trimmingCharacters(in: .whitespacesAndNewlines), radix: 16) }
+        #expect(mask.map { $0 & (1 << (UInt64(SIGPIPE) - 1)) != 0 } == true, "\(status.stdoutText)")
     }
 
     @Test func theChildLeadsItsOwnProcessGroup() throws {

@@ -80,7 +80,7 @@ public struct ProcessRunner: CommandRunner {
     public func run(_ command: Command, every interval: Double, poll: () -> Bool) throws -> CommandResult {
         let child = try SpawnedProcess.spawn(
             command.argv, environment: command.environment,
-            input: command.standardInput.map { .bytes($0) } ?? .null, output: .pipes)
+            input: command.standardInput.map { .bytes($0) } ?? .null, output: .pipes, outlivesReconcile: true)
         let pipes = child.pipes
         if interval > 0 {
             while child.exitStatus() == nil {

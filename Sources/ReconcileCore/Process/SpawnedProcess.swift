@@ -2,9 +2,9 @@ import CSystemCalls
 import Foundation
 
 /// A child started the one way reconcile starts processes (the executor, probes and `reconcile
-/// capture` alike): posix_spawn of an argv, never a shell; every signal at its default and none
-/// blocked, because reconcile ignores SIGPIPE and catches SIGINT/SIGTERM and its own parent may
-/// block signals; its own process group, so a teardown reaches what the child started and Ctrl-C
+/// capture` alike): posix_spawn of an argv, never a shell; every signal at its default (SIGPIPE:
+/// see `outlivesReconcile`) and none blocked, because reconcile ignores SIGPIPE and catches
+/// SIGINT/SIGTERM and its own parent may block signals; its own process group, so a teardown reaches what the child started and Ctrl-C
 /// on reconcile's terminal reaches only reconcile; no descriptor of reconcile's beyond 0–2.
 ///
 /// A class: the child is reaped once, and its group is never signalled after that (its pid, the
@@ -59,8 +59,12 @@ public final class SpawnedProcess {
 
     /// Starts `argv` with reconcile's environment plus `environment`. A bare argv[0] is looked up
     /// in PATH; the child's argv[0] is the path run, as with Foundation's `Process`.
+    /// `outlivesReconcile`: SIGPIPE stays ignored when reconcile ignores it, so a command whose
+    /// apply is killed runs to its end (an `lvresize -r`'s resize2fs, a flushing uncache) instead
+    /// of dying at its next write to a pipe nobody reads; the next apply waits for it. Every
+    /// other signal is at its default either way.
     public static func spawn(
-        _ argv: [String], environment: [String: String] = [:], input: Input = .null, output: Output
+        _ argv: [String], environment: [String: String] = [:], input: Input = .null, output: Output, outlivesReconcile: Bool = false
     ) throws -> SpawnedProcess {
         let path = try executable(argv)
         var actions = posix_spawn_file_actions_t()
@@ -91,7 +95,7 @@ public final class SpawnedProcess {
             }
             // Descriptors opened without O_CLOEXEC (by us or a library) must not reach the child either.
             reconcile_spawn_file_actions_addclosefrom(&actions, 3)
-            let pid = try start(path, argv: argv, environment: environment, actions: &actions)
+            let pid = try start(path, argv: argv, environment: environment, actions: &actions, keepIgnoringSIGPIPE: outlivesReconcile)
             for descriptor in opened where ![ours.stdin, ours.stdout, ours.stderr].contains(descriptor) {
                 close(descriptor)
             }
@@ -196,7 +200,8 @@ public final class SpawnedProcess {
     /// posix_spawn with an empty signal mask, every signal at its default and a new process group;
     /// the child's argv[0] is `path`.
     private static func start(
-        _ path: String, argv: [String], environment: [String: String], actions: inout posix_spawn_file_actions_t
+        _ path: String, argv: [String], environment: [String: String], actions: inout posix_spawn_file_actions_t,
+        keepIgnoringSIGPIPE: Bool
     ) throws -> pid_t {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -206,6 +211,7 @@ public final class SpawnedProcess {
         posix_spawnattr_setsigmask(&attributes, &noMask)
         var everySignal = sigset_t()
         sigfillset(&everySignal)
+        if keepIgnoringSIGPIPE { sigdelset(&everySignal, SIGPIPE) }
         posix_spawnattr_setsigdefault(&attributes, &everySignal)
         posix_spawnattr_setpgroup(&attributes, 0)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
