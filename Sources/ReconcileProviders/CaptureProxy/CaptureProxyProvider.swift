@@ -13,7 +13,7 @@ public struct CaptureProxyProvider: ResourceProvider {
             + PathClaims.conflicts(present.compactMap { r in r.spec.port.map { ("port \($0)", r.meta) } }, key: "port")
     }
 
-    /// One `systemctl show` for every unit of every proxy, one `ss` for every port, a stat per socket.
+    /// One unit probe (ManagedUnit) for every unit of every proxy, one `ss` for every port, a stat per socket.
     public func probe(_ resources: [Declared<CaptureProxySpec>], host: HostContext) throws -> [CaptureProxyObservation] {
         let roles = CaptureUnits.Role.allCases
         let units = try ManagedUnit.probe(resources.flatMap { CaptureUnits.unitNames($0.spec.name) }, host: host)

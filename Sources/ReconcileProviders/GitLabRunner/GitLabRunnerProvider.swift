@@ -16,7 +16,7 @@ public struct GitLabRunnerProvider: ResourceProvider {
             + PathClaims.conflicts(resources.map { ($0.spec.hostCacheDir, $0.meta) }, key: "hostCacheDir")
     }
 
-    /// One `systemctl show` for every unit of every runner; a stat and read per file.
+    /// One unit probe (ManagedUnit) for every unit of every runner; a stat and read per file.
     public func probe(_ resources: [Declared<GitLabRunnerSpec>], host: HostContext) throws -> [GitLabRunnerObservation] {
         let roles = RunnerUnits.Role.allCases
         let units = try ManagedUnit.probe(resources.flatMap { RunnerUnits.unitNames($0.spec) }, host: host)

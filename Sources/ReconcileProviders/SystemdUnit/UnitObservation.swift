@@ -3,7 +3,7 @@ import ReconcileCore
 /// A unit as systemd and the file system see it.
 public struct UnitObservation: Codable, Sendable, Equatable {
     public var file: FileObservation
-    /// `enabled`, `disabled`, `static`, … (`systemctl show -p UnitFileState` or `is-enabled`).
+    /// `enabled`, `disabled`, `static`, … (read from the unit files and links, or `is-enabled`).
     public var unitFileState: String?
     /// nil under a staging root, where no systemd runs.
     public var activeState: String?
