@@ -135,4 +135,29 @@ import Testing
         #expect(section("WantedBy=a.target \\\n  b.target").enableLinks(unit: "u.service", path: "/etc/systemd/system/u.service") == nil)
         #expect(section("WantedBy=a.target a.target").enableLinks(unit: "u.service", path: "/etc/systemd/system/u.service")?.count == 1)
     }
+
+    /// A unit's file is the one in the first folder of systemd's search path that has it, else
+    /// its template's; each folder is listed once for all units.
+    @Test func unitFilesAreFoundInSearchPathOrder() throws {
+        let directory = TemporaryDirectory()
+        let plain = "[Service]\nExecStart=/bin/true\n"
+        try directory.write("usr/lib/systemd/system/p.service", plain)
+        try directory.write("usr/lib/systemd/system/o.service", plain + "[Install]\nWantedBy=multi-user.target\n")
+        try directory.write("etc/systemd/system/o.service", plain)
+        try directory.write("run/systemd/system/r.service", plain)
+        try directory.write("usr/lib/systemd/system/r.service", plain)
+        try directory.write("usr/lib/systemd/system/t@.service", plain)
+        try directory.write("usr/local/lib/systemd/system/t@y.service", plain)
+        try FileManager.default.createSymbolicLink(atPath: directory.path + "/lib", withDestinationPath: "usr/lib")
+        let files = LocalFileSystem(root: HostRoot(directory.path))
+        let searchPath = try UnitSearchPath(files: files)
+        #expect(searchPath.unitFile("p.service") == "/lib/systemd/system/p.service")
+        #expect(searchPath.unitFile("o.service") == "/etc/systemd/system/o.service")
+        #expect(searchPath.unitFile("r.service") == "/run/systemd/system/r.service")
+        #expect(searchPath.unitFile("t@x.service") == "/lib/systemd/system/t@.service")
+        #expect(searchPath.unitFile("t@y.service") == "/usr/local/lib/systemd/system/t@y.service")
+        #expect(searchPath.unitFile("nope.service") == nil)
+        #expect(try searchPath.isInstallable("o.service", files: files) == false)
+        #expect(try searchPath.isInstallable("nope.service", files: files) == nil)
+    }
 }

@@ -40,11 +40,19 @@ public struct ManagedUnit: Sendable, Equatable {
     /// `live` apart from the root: tests read a live host's unit files from a folder.
     static func probe(_ units: [String], notOwned: Set<String> = [], host: HostContext, live: Bool) throws -> [UnitObservation] {
         let files = try units.map { try FileObservation.probe(path(of: $0), files: host.files) }
+        // Listed only when a unit's file may be outside /etc/systemd/system (or static units need it).
+        var listedSearchPath: UnitSearchPath?
+        func searchPath() throws -> UnitSearchPath {
+            if let listedSearchPath { return listedSearchPath }
+            let listed = try UnitSearchPath(files: host.files)
+            listedSearchPath = listed
+            return listed
+        }
         var present: [String] = []
         var missing: [String] = []
         for (unit, file) in zip(units, files) {
             // Live, systemd answered for every unit; staged, only for ours and the packages'.
-            if try file.exists || ((live || notOwned.contains(unit)) && UnitFileStates.unitFile(unit, files: host.files) != nil) {
+            if try file.exists || ((live || notOwned.contains(unit)) && searchPath().unitFile(unit) != nil) {
                 present.append(unit)
             } else if live || notOwned.contains(unit) {
                 missing.append(unit)
@@ -72,7 +80,7 @@ public struct ManagedUnit: Sendable, Equatable {
             return UnitObservation(
                 file: file, unitFileState: state?.unitFileState, activeState: state?.activeState, subState: state?.subState,
                 loadState: state?.loadState, persistentLinks: unclear.contains(unit) ? linked.contains(unit) : nil,
-                installable: notEnableable ? try UnitFileStates.isInstallable(unit, files: host.files) : nil)
+                installable: notEnableable ? try searchPath().isInstallable(unit, files: host.files) : nil)
         }
     }
 

@@ -8,36 +8,10 @@ import ReconcileCore
 /// units a runtime, generator or control folder names, specifiers, unexpected links) is left to
 /// `systemctl` itself.
 struct UnitFileStates {
-    /// Where systemd 252 looks for system units, in its order of precedence.
-    static let searchPath = [
-        "/etc/systemd/system.control", "/run/systemd/system.control", "/run/systemd/transient", "/run/systemd/generator.early",
-        "/etc/systemd/system", "/etc/systemd/system.attached", "/run/systemd/system", "/run/systemd/system.attached",
-        "/run/systemd/generator", "/usr/local/lib/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system",
-        "/run/systemd/generator.late",
-    ]
-    /// The folders of `searchPath` that hold unit files and nothing only systemd interprets.
+    /// The folders of the search path that hold unit files and nothing only systemd interprets.
     static let plainFolders = ["/etc/systemd/system", "/usr/local/lib/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system"]
     /// The others: runtime, generator and control folders (on a booted host, never empty).
-    static var otherFolders: [String] { searchPath.filter { !plainFolders.contains($0) } }
-
-    /// Where systemd finds the file of `unit`: the unit's own, else its template's.
-    static func unitFile(_ unit: String, files: any ReadableFileSystem) throws -> String? {
-        var names = [unit]
-        if let at = unit.firstIndex(of: "@"), let dot = unit.lastIndex(of: "."), at < dot {
-            names.append(String(unit[...at]) + String(unit[dot...]))
-        }
-        for name in names {
-            for folder in searchPath where try files.status("\(folder)/\(name)") != nil { return "\(folder)/\(name)" }
-        }
-        return nil
-    }
-
-    /// Whether the unit's file has an `[Install]` section: without one, `systemctl enable` does
-    /// nothing and something else (another unit, a generator) must start it.
-    static func isInstallable(_ unit: String, files: any ReadableFileSystem) throws -> Bool? {
-        guard let path = try unitFile(unit, files: files) else { return nil }
-        return UnitSpec.hasInstallSection(String(decoding: try files.read(path), as: UTF8.self))
-    }
+    static var otherFolders: [String] { UnitSearchPath.folders.filter { !plainFolders.contains($0) } }
 
     private let files: any ReadableFileSystem
     /// Links in `/etc/systemd/system` and its `.wants`/`.requires` folders, by the link's name.
