@@ -20,6 +20,12 @@ public enum CanonicalEncoder {
         return output
     }
 
+    /// `text` as a JSON string, the bytes `encode(text)` gives, appended: for writers that
+    /// stream large documents a piece at a time.
+    public static func append(string text: String, to output: inout [UInt8]) {
+        Tree.writeString(text, to: &output)
+    }
+
     /// Types JSONEncoder encodes its own way rather than through their `encode(to:)`.
     private static func isSpecial<T>(_ type: T.Type) -> Bool {
         type == Data.self || type == Date.self || type == URL.self || type == Decimal.self
@@ -190,6 +196,18 @@ private enum Tree {
     /// Lowercase, as Foundation writes the digits of a `\u00XX` escape.
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
+    /// Whether any byte of `word` is below `limit` (at most 0x80): exact for "any", the classic
+    /// `(x - 0x01…·limit) & ~x & 0x80…`.
+    @inline(__always)
+    static func hasByte(below limit: UInt8, in word: UInt64) -> Bool {
+        (word &- 0x0101_0101_0101_0101 &* UInt64(limit)) & ~word & 0x8080_8080_8080_8080 != 0
+    }
+
+    @inline(__always)
+    static func hasByte(equalTo byte: UInt8, in word: UInt64) -> Bool {
+        hasByte(below: 1, in: word ^ (0x0101_0101_0101_0101 &* UInt64(byte)))
+    }
+
     /// Foundation's escapes: quote, backslash, the short control escapes, `\u00XX` for the rest below 0x20.
     static func writeString(_ text: String, to output: inout [UInt8]) {
         let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
@@ -199,7 +217,17 @@ private enum Tree {
             var start = 0
             var index = 0
             let count = bytes.count
+            let raw = UnsafeRawBufferPointer(bytes)
             while index < count {
+                // Eight bytes at a time past those that need no escape (a file's content, mostly):
+                // none below 0x20 (a borrow into its high bit), none equal to a quote or backslash.
+                while index + 8 <= count {
+                    let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                    if Self.hasByte(below: 0x20, in: word) || Self.hasByte(equalTo: quote, in: word)
+                        || Self.hasByte(equalTo: backslash, in: word) { break }
+                    index += 8
+                }
+                guard index < count else { break }
                 let byte = bytes[index]
                 index += 1
                 guard byte < 0x20 || byte == quote || byte == backslash else { continue }

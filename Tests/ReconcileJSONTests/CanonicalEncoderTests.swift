@@ -119,4 +119,23 @@ import Testing
         let bytes = try #require(CanonicalEncoder.encode(["a": Data([1, 2])], dataAsString: { "bytes:\($0.count)" }))
         #expect(bytes == Array(#"{"a":"bytes:2"}"#.utf8))
     }
+
+    /// Strings are scanned eight bytes at a time: every byte that needs escaping (and its
+    /// neighbours 0x1F/0x20, 0x21/0x23, 0x5B/0x5D, multi-byte UTF-8) at every offset of a word,
+    /// in strings of every length around the word size, must come out as Foundation writes it.
+    @Test func escapesAtEveryOffsetAreFoundations() throws {
+        let specials = ["\"", "\\", "\n", "\t", "\u{1F}", "\u{0}", "\u{8}", "\u{C}", "\r", " ", "!", "#", "[", "]", "é", "漢", "\u{7F}"]
+        for length in 0...17 {
+            for special in specials {
+                for offset in 0...length {
+                    var text = String(repeating: "x", count: length)
+                    text.insert(contentsOf: special, at: text.index(text.startIndex, offsetBy: offset))
+                    var appended = Array("prefix".utf8)
+                    CanonicalEncoder.append(string: text, to: &appended)
+                    let foundation = try CanonicalJSON.encode(text)
+                    #expect(appended == Array("prefix".utf8) + Array(foundation), "\(text.debugDescription)")
+                }
+            }
+        }
+    }
 }

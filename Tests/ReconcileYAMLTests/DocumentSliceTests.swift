@@ -68,6 +68,19 @@ import Testing
         #expect(cuts > Self.documents.count)
     }
 
+    /// Line feeds counted a word at a time agree with a count byte by byte, whatever the bytes
+    /// around them (0x0A's neighbours 0x0B, 0x8A and 0x00, high bytes) and wherever an offset falls.
+    @Test func lineFeedsCountedByWordsAreCountedExactly() {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet: [UInt8] = [0x0A, 0x0A, 0x0B, 0x09, 0x8A, 0x00, 0xFF, 0x7F, 0x20, 0x41, 0xC3, 0x0A]
+        for length in [0, 1, 7, 8, 9, 63, 64, 65, 1000] {
+            let bytes = (0..<length).map { _ in alphabet.randomElement(using: &generator) ?? 0 }
+            let offsets = ([0, length / 3, length / 2, length, length + 5] + (0..<4).map { _ in Int.random(in: 0...length, using: &generator) }).sorted()
+            let expected = offsets.map { offset in bytes.prefix(offset).filter { $0 == 0x0A }.count }
+            #expect(DocumentSlices.lineCounts(bytes, before: offsets) == expected, "bytes \(bytes), offsets \(offsets)")
+        }
+    }
+
     @Test func largeFilesGoThroughSlicesWithTheSameResult() throws {
         var bytes: [UInt8] = []
         while bytes.count < DocumentSlices.minimumBytes { bytes += Self.stream(repeating: 20) }

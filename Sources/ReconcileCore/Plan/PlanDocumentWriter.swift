@@ -42,32 +42,45 @@ public struct PlanDocumentWriter: Sendable {
         }
         try output(close(empty: plan.changes.isEmpty, bracket: "]"))
         try output(Data((layout == .pretty ? ",\n  \"contents\" : {" : ",\"contents\":{").utf8))
+        // Each content once, by its digest: made on all cores a chunk at a time, written in order.
         let contents = collector.collected.blobs
-        for (index, hex) in contents.keys.sorted().enumerated() {
-            guard let data = contents[hex] else { continue }
-            let blob = PlanContents.Blob(data)
-            var entry = Data(("\"\(hex)\"" + (layout == .pretty ? " : " : ":")).utf8)
-            // Text, nearly all content, through the fast encoder (the same bytes as JSONEncoder's).
-            if case .text(let text) = blob, let bytes = CanonicalEncoder.encode(text) {
-                entry.append(contentsOf: bytes)
-            } else {
-                entry.append(try encoder.encode(blob))
+        let digests = contents.keys.sorted()
+        for start in stride(from: 0, to: digests.count, by: PlanRenderer.chunk) {
+            let chunk = Array(digests[start..<min(start + PlanRenderer.chunk, digests.count)])
+            let entries = try chunk.concurrentMap(minimumCount: 64) { hex in
+                try contentEntry(hex: hex, data: contents[hex] ?? Data(), encoder: encoder)
             }
-            try output(item(entry, first: index == 0))
+            for (offset, entry) in entries.enumerated() {
+                try output(item(entry, first: start + offset == 0))
+            }
         }
         try output(close(empty: contents.isEmpty, bracket: "}"))
         try output(headerJSON.dropFirst(emptyChanges.count))
     }
 
+    /// `"HEX":CONTENT`: text, nearly all content, through the fast encoder (the same bytes as
+    /// JSONEncoder's), straight into the entry's bytes.
+    private func contentEntry(hex: String, data: Data, encoder: JSONEncoder) throws -> [UInt8] {
+        var entry = Array(("\"\(hex)\"" + (layout == .pretty ? " : " : ":")).utf8)
+        let blob = PlanContents.Blob(data)
+        if case .text(let text) = blob {
+            entry.reserveCapacity(entry.count + text.utf8.count + text.utf8.count / 8 + 2)
+            CanonicalEncoder.append(string: text, to: &entry)
+        } else {
+            entry.append(contentsOf: try encoder.encode(blob))
+        }
+        return entry
+    }
+
     /// Compact changes through `CanonicalEncoder` (JSONEncoder took most of writing a large plan),
     /// which gives JSONEncoder's bytes or declines (floating point in a desired state read back).
-    private func encode(_ change: Change, _ encoder: JSONEncoder, _ collector: PlanContents.Collector) throws -> Data {
+    private func encode(_ change: Change, _ encoder: JSONEncoder, _ collector: PlanContents.Collector) throws -> [UInt8] {
         guard layout == .linePerChange, let bytes = CanonicalEncoder.encode(change, dataAsString: collector.reference(to:)) else {
-            return try encoder.encode(change)
+            return Array(try encoder.encode(change))
         }
         // Debug builds (the tests) check every change against Foundation's bytes.
         assert((try? encoder.encode(change)) == Data(bytes), "CanonicalEncoder and JSONEncoder disagree on a change")
-        return Data(bytes)
+        return bytes
     }
 
     /// All of it in memory: for small plans and for comparing two plans.
@@ -78,7 +91,7 @@ public struct PlanDocumentWriter: Sendable {
     }
 
     /// An array or object member on its own line(s), indented to its depth when pretty.
-    private func item(_ json: Data, first: Bool) -> Data {
+    private func item(_ json: [UInt8], first: Bool) -> Data {
         var piece: [UInt8] = first ? [] : [UInt8(ascii: ",")]
         piece.reserveCapacity(json.count + json.count / 4 + 8)
         piece.append(UInt8(ascii: "\n"))
@@ -90,7 +103,7 @@ public struct PlanDocumentWriter: Sendable {
         // moves right; empty lines (JSONEncoder's empty arrays) stay empty.
         let indent = [UInt8](repeating: UInt8(ascii: " "), count: 4)
         piece.append(contentsOf: indent)
-        json.withUnsafeBytes { bytes in
+        json.withUnsafeBufferPointer { bytes in
             for (offset, byte) in bytes.enumerated() {
                 piece.append(byte)
                 if byte == UInt8(ascii: "\n") && (offset + 1 == bytes.count || bytes[offset + 1] != UInt8(ascii: "\n")) {

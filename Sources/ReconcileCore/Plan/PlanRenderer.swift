@@ -70,9 +70,13 @@ public struct PlanRenderer: Sendable {
             line("      ", paint("warning: \(TerminalText.escaped(warning))", .yellow))
         }
         for step in change.steps {
+            line("      ", paint("• ", .dim) + TerminalText.escaped(step.summary))
+            if case .writeFile(let write) = step, let additions = write.additions {
+                appendDiff(additions, to: &text)
+                continue
+            }
             let details = step.details
             text.reserveCapacity(text.utf8.count + details.reduce(0) { $0 + $1.utf8.count + 11 })
-            line("      ", paint("• ", .dim) + TerminalText.escaped(step.summary))
             for detail in details {
                 line("          ", paintDiffLine(TerminalText.escaped(detail)))
             }
@@ -81,6 +85,40 @@ public struct PlanRenderer: Sendable {
             line("      ", paint("↻ ", .dim) + "queues systemctl " + TerminalText.escaped(trigger.systemctl.arguments.joined(separator: " ")))
         }
         return text
+    }
+
+    /// A new file's diff, the lines `details` would give, without a String per line (most of
+    /// rendering a plan of 50,000 new files): a line of printable ASCII, nearly every line of a
+    /// configuration file, is copied as bytes when there is no colour; any other line is escaped
+    /// and painted as `details` are.
+    private func appendDiff(_ additions: UnifiedDiff.Additions, to text: inout String) {
+        guard additions.lineCount > 0 else { return }
+        let indent = "          "
+        func detail(_ line: String) -> String { indent + paintDiffLine(TerminalText.escaped(line)) + "\n" }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(additions.added.utf8.count + additions.lineCount * (indent.utf8.count + 2) + 256)
+        for header in additions.header { bytes.append(contentsOf: detail(header).utf8) }
+        var added = additions.added
+        added.withUTF8 { content in
+            var start = 0
+            while true {
+                var end = start
+                while end < content.count && content[end] != UInt8(ascii: "\n") { end += 1 }
+                let line = UnsafeBufferPointer(rebasing: content[start..<end])
+                if !colour && line.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
+                    bytes.append(contentsOf: indent.utf8)
+                    bytes.append(UInt8(ascii: "+"))
+                    bytes.append(contentsOf: line)
+                    bytes.append(UInt8(ascii: "\n"))
+                } else {
+                    bytes.append(contentsOf: detail("+" + String(decoding: line, as: UTF8.self)).utf8)
+                }
+                guard end < content.count else { break }
+                start = end + 1
+            }
+        }
+        if let trailer = additions.trailer { bytes.append(contentsOf: detail(trailer).utf8) }
+        text += String(decoding: bytes, as: UTF8.self)
     }
 
     /// Renames, resources kept by --keep-undeclared, and what --target left out.

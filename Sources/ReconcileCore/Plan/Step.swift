@@ -269,6 +269,13 @@ public struct WriteFileStep: Codable, Sendable, Equatable {
         }
     }
 
+    /// A derived new-file diff in parts (see `UnifiedDiff.Additions`); nil when the diff is
+    /// stored, not shown (sensitive, not text) or made its own way (`diffLines` has it then).
+    public var additions: UnifiedDiff.Additions? {
+        guard !sensitive, case .fromEmpty? = review, let text = String(validatingUTF8Data: content) else { return nil }
+        return UnifiedDiff.Additions(of: text, oldLabel: path, newLabel: Self.plannedLabel(path))
+    }
+
     private static func plannedLabel(_ path: String) -> String { "\(path) (planned)" }
 
     private enum CodingKeys: String, CodingKey {

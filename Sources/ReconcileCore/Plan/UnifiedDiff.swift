@@ -22,19 +22,47 @@ public enum UnifiedDiff {
     /// `make(old: "", new: new, …)` as the lines a reviewer reads, without the edit search or the
     /// joining and splitting again: the diff a plan shows for every file it creates.
     public static func additions(of new: String, oldLabel: String, newLabel: String) -> [String] {
-        // A carriage return changes where `make`'s text splits into lines again: its own way.
-        guard !new.withUTF8Bytes({ $0.contains(UInt8(ascii: "\r")) }) else {
+        guard let parts = Additions(of: new, oldLabel: oldLabel, newLabel: newLabel) else {
             return make(old: "", new: new, oldLabel: oldLabel, newLabel: newLabel).map { splitLines($0) } ?? []
         }
-        var added = new.splitAtLineFeeds()
-        let endsWithLineFeed = added.last?.isEmpty == true
-        if endsWithLineFeed { added.removeLast() }
-        guard !added.isEmpty else { return [] }
-        var output = ["--- \(oldLabel)", "+++ \(newLabel)", "@@ -0,0 +\(range(1, added.count)) @@"]
-        output.reserveCapacity(added.count + 4)
-        for line in added { output.append("+" + line) }
-        if !endsWithLineFeed { output.append("\\ No newline at end of file") }
+        guard parts.lineCount > 0 else { return [] }
+        var output = parts.header
+        output.reserveCapacity(parts.lineCount + 4)
+        for line in String(parts.added).splitAtLineFeeds() { output.append("+" + line) }
+        if let trailer = parts.trailer { output.append(trailer) }
         return output
+    }
+
+    /// A new file's diff in parts: its header, the text whose every line is added (each shown
+    /// after a "+"), and the marker of a missing final line feed. A renderer copies the lines'
+    /// bytes from `added` instead of making a String of each.
+    public struct Additions: Sendable {
+        public let header: [String]
+        /// The content without its final line feed: its lines, split at line feeds, are the added ones.
+        public let added: Substring
+        /// How many lines are added (0 for empty content, which has no diff).
+        public let lineCount: Int
+        public let trailer: String?
+
+        /// nil when `new` holds a carriage return, which changes where `make`'s text splits into
+        /// lines again: that diff is made its own way.
+        public init?(of new: String, oldLabel: String, newLabel: String) {
+            let (lineFeeds, carriageReturns) = new.withUTF8Bytes { bytes in
+                var lineFeeds = 0, carriageReturns = 0
+                for byte in bytes {
+                    lineFeeds &+= byte == UInt8(ascii: "\n") ? 1 : 0
+                    carriageReturns &+= byte == UInt8(ascii: "\r") ? 1 : 0
+                }
+                return (lineFeeds, carriageReturns)
+            }
+            guard carriageReturns == 0 else { return nil }
+            let endsWithLineFeed = new.utf8.last == UInt8(ascii: "\n")
+            // Cut by the UTF-8 view: `dropLast()` on a String counts its Characters first.
+            added = endsWithLineFeed ? new[..<new.utf8.index(before: new.utf8.endIndex)] : new[...]
+            lineCount = new.isEmpty ? 0 : (endsWithLineFeed ? lineFeeds : lineFeeds + 1)
+            header = ["--- \(oldLabel)", "+++ \(newLabel)", "@@ -0,0 +\(UnifiedDiff.range(1, lineCount)) @@"]
+            trailer = endsWithLineFeed || new.isEmpty ? nil : "\\ No newline at end of file"
+        }
     }
 
     /// A diff's text as lines, without the empty one after its last line feed.
@@ -179,7 +207,7 @@ public enum UnifiedDiff {
         return false
     }
 
-    private static func range(_ start: Int, _ count: Int) -> String {
+    fileprivate static func range(_ start: Int, _ count: Int) -> String {
         count == 1 ? "\(start)" : "\(start),\(count)"
     }
 }
