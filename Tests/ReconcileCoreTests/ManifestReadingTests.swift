@@ -44,4 +44,24 @@ import Testing
             try ManifestLoader.read(directory.path + "/folder.yaml")
         }
     }
+
+    /// Documents are decoded a chunk at a time and let go: across the chunks' seams resources
+    /// keep their order and every problem is still told, in order, once.
+    @Test func documentsPastOneDecodingChunkKeepTheirOrderAndProblems() throws {
+        let count = ManifestLoader.decodingChunk + 10
+        let bad: Set<Int> = [ManifestLoader.decodingChunk - 1, ManifestLoader.decodingChunk + 1]
+        let text = (0..<count).map { index in
+            "---\nkind: File\nname: f\(index)\npath: /srv/f\(index)\n" + (bad.contains(index) ? "mode: nine\n" : "content: \"\(index)\\n\"\n")
+        }.joined()
+        let directory = TemporaryDirectory()
+        try directory.write("m.yaml", text)
+        let loaded = try ManifestLoader(registry: Providers.registry).load(paths: [directory.path + "/m.yaml"])
+        let expected = (0..<count).filter { !bad.contains($0) }.map { "File/f\($0)" }
+        #expect(loaded.resources.map(\.address.description) == expected)
+        let errors = loaded.diagnostics.items.filter { $0.severity == .error }
+        // Each bad document's problems (its mode, its missing content), the documents in order:
+        // document N is lines 5N+1 to 5N+5.
+        #expect(errors.count == 4)
+        #expect(errors.map { (($0.mark?.line ?? 0) - 1) / 5 } == bad.sorted().flatMap { [$0, $0] })
+    }
 }

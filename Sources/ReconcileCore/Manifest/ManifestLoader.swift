@@ -40,7 +40,7 @@ public struct ManifestLoader: Sendable {
             let bytes = try Self.read(file)
             parsed.append(parse(bytes, path: file, source: SourceText(path: file, readFrom: bytes)))
         }
-        return load(parsed: parsed, hosts: hosts)
+        return load(parsed: consume parsed, hosts: hosts)
     }
 
     /// The file's bytes, read straight into the array the parser takes (through `Data` they were
@@ -95,7 +95,7 @@ public struct ManifestLoader: Sendable {
         return ParsedFile(path: path, documents: parsed.documents, errors: parsed.errors, source: source)
     }
 
-    private func load(parsed files: [ParsedFile], hosts: [HostIdentity]?) -> LoadedManifests {
+    private func load(parsed files: consuming [ParsedFile], hosts: [HostIdentity]?) -> LoadedManifests {
         var diagnostics = Diagnostics()
         var sources: [String: SourceText] = [:]
         var resources: [Resource] = []
@@ -112,8 +112,9 @@ public struct ManifestLoader: Sendable {
             }
             parsedFiles.append((parsed.path, parsed.documents))
         }
+        files = []
         // A file whose first document is a ResourceGroup is a group: its resources are made by Uses only.
-        let manifests = parsedFiles.filter { !ResourceGroup.isDefinition($0.documents) }
+        var manifests = parsedFiles.filter { !ResourceGroup.isDefinition($0.documents) }
         // Values first, from every file: any resource may use any of them.
         let values = hostValues(manifests, hosts: hosts, diagnostics: &diagnostics)
         func add(_ parts: [DecodedDocument]) {
@@ -132,8 +133,15 @@ public struct ManifestLoader: Sendable {
                 }
             }
         }
-        for file in manifests {
-            add(decode(file.documents, path: file.path, values: values, auxiliary: auxiliary))
+        // Without a Use, nothing reads a manifest's documents once its resources are decoded:
+        // each is let go as soon as it is (a 200 MB manifest's nodes were held beside the
+        // resources made of them, the peak of a large plan's memory).
+        let releasing = documents(ofKind: GroupUse.kind, in: manifests).isEmpty
+        if releasing { parsedFiles.removeAll { !ResourceGroup.isDefinition($0.documents) } }
+        for index in manifests.indices {
+            let documents = manifests[index].documents
+            if releasing { manifests[index].documents = [] }
+            add(decode(consume documents, path: manifests[index].path, values: values, auxiliary: auxiliary))
         }
         let instances = instantiateUses(manifests, parsed: parsedFiles, sources: &sources, diagnostics: &diagnostics)
         add(instances.concurrentMap(minimumCount: 256) { instance in
@@ -254,11 +262,12 @@ public struct ManifestLoader: Sendable {
     /// Every document of one file, in order. Documents do not depend on each other (but for the
     /// file scope, read first), so they are decoded on all cores.
     private func decode(
-        _ documents: [YAMLDocument], path: String, values: [(values: HostValues, diagnostics: [Diagnostic])], auxiliary: AuxiliarySources
+        _ documents: consuming [YAMLDocument], path: String, values: [(values: HostValues, diagnostics: [Diagnostic])],
+        auxiliary: AuxiliarySources
     ) -> [DecodedDocument] {
         var fileHosts: HostSelector?
         var parts: [DecodedDocument] = []
-        var resourceDocuments: [(position: Int, document: YAMLDocument, scope: [HostSelector])] = []
+        var resourceDocuments: [(position: Int, document: YAMLDocument?, scope: [HostSelector])] = []
         for (index, document) in documents.enumerated() {
             var found = Diagnostics()
             if let scope = fileScope(document, index: index, diagnostics: &found) {
@@ -268,15 +277,25 @@ public struct ManifestLoader: Sendable {
             }
             parts.append(DecodedDocument(decoded: [], diagnostics: found))
         }
-        // Decoding only reads the registry and the document; `auxiliary` takes its own lock.
-        let decoded = resourceDocuments.concurrentMap(minimumCount: 256) { item in
-            decodeForHosts(item.document, path: path, scope: item.scope, values: values, auxiliary: auxiliary)
-        }
-        for (item, outcome) in zip(resourceDocuments, decoded) {
-            parts[item.position] = outcome
+        documents = []
+        // A chunk at a time, each chunk's documents let go once decoded (unless the caller keeps
+        // them). Decoding only reads the registry and the document; `auxiliary` takes its own lock.
+        for start in stride(from: 0, to: resourceDocuments.count, by: Self.decodingChunk) {
+            let range = start..<min(start + Self.decodingChunk, resourceDocuments.count)
+            let chunk = resourceDocuments[range].compactMap { item in item.document.map { (item.position, $0, item.scope) } }
+            for index in range { resourceDocuments[index].document = nil }
+            let decoded = chunk.concurrentMap(minimumCount: 256) { item in
+                decodeForHosts(item.1, path: path, scope: item.2, values: values, auxiliary: auxiliary)
+            }
+            for (item, outcome) in zip(chunk, decoded) {
+                parts[item.0] = outcome
+            }
         }
         return parts
     }
+
+    /// Documents decoded together: enough for both cores, few enough that their nodes go soon.
+    static let decodingChunk = 4096
 
     /// A document without references is decoded once, for every host. One with references is
     /// resolved and decoded for each host it selects, and each result is that host's alone; a
