@@ -38,36 +38,59 @@ struct ParserFailure: Error {
     let value: Int
 }
 
-/// Owns a `yaml_parser_t` and the input bytes it reads from.
+/// Owns a `yaml_parser_t` and, unless it borrows them, the input bytes it reads from.
 ///
-/// A class so `deinit` can call `yaml_parser_delete`; the input is copied
-/// into a buffer owned for the parser's whole lifetime because libyaml keeps
-/// a raw pointer to it.
+/// A class so `deinit` can call `yaml_parser_delete`. libyaml keeps a raw pointer to the input,
+/// so it is either copied into a buffer owned for the parser's whole lifetime or, through
+/// `withParser(reading:)`, read in place for a parse that ends before the bytes do (a large
+/// manifest's slices were copied whole, a fifth of the peak memory of planning it).
 final class EventParser {
     private let parser: UnsafeMutablePointer<yaml_parser_t>
-    private let input: UnsafeMutableBufferPointer<UInt8>
+    /// The copy this parser owns; nil when it reads borrowed bytes.
+    private let ownedInput: UnsafeMutableBufferPointer<UInt8>?
     private var finished = false
 
     /// Nil only when libyaml cannot allocate its parser.
     init?(bytes: some Collection<UInt8>) {
-        let parser = UnsafeMutablePointer<yaml_parser_t>.allocate(capacity: 1)
-        guard yaml_parser_initialize(parser) != 0 else {
-            parser.deallocate()
-            return nil
-        }
+        guard let parser = Self.makeParser() else { return nil }
         let input = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(bytes.count, 1))
         _ = input.initialize(from: bytes)
         if let base = input.baseAddress {
             yaml_parser_set_input_string(parser, base, bytes.count)
         }
         self.parser = parser
-        self.input = input
+        self.ownedInput = input
+    }
+
+    private init(parser: UnsafeMutablePointer<yaml_parser_t>, borrowing base: UnsafePointer<UInt8>, count: Int) {
+        yaml_parser_set_input_string(parser, base, count)
+        self.parser = parser
+        self.ownedInput = nil
+    }
+
+    /// `body` with a parser reading `bytes` where they are; the parser must not outlive `body`.
+    /// Nil only when libyaml cannot allocate its parser.
+    static func withParser<Result>(reading bytes: ArraySlice<UInt8>, _ body: (EventParser?) -> Result) -> Result {
+        bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return body(EventParser(bytes: bytes)) }
+            guard let parser = makeParser() else { return body(nil) }
+            return body(EventParser(parser: parser, borrowing: base, count: buffer.count))
+        }
+    }
+
+    private static func makeParser() -> UnsafeMutablePointer<yaml_parser_t>? {
+        let parser = UnsafeMutablePointer<yaml_parser_t>.allocate(capacity: 1)
+        guard yaml_parser_initialize(parser) != 0 else {
+            parser.deallocate()
+            return nil
+        }
+        return parser
     }
 
     deinit {
         yaml_parser_delete(parser)
         parser.deallocate()
-        input.deallocate()
+        ownedInput?.deallocate()
     }
 
     /// The next event, a failure, or nil after the stream has ended or failed

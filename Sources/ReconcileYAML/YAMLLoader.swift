@@ -25,19 +25,21 @@ public enum YAMLLoader {
     static func parse(
         _ bytes: ArraySlice<UInt8>, path: String, limits: YAMLLimits, lineOffset: Int
     ) -> (documents: [YAMLDocument], errors: [YAMLError]) {
-        guard let parser = EventParser(bytes: bytes) else {
-            return ([], [YAMLError(mark: Mark(file: path, line: 1, column: 1), message: "out of memory creating the YAML parser")])
-        }
-        var composer = Composer(path: path, limits: limits, lineOffset: lineOffset)
-        while !composer.stopped, let result = parser.next() {
-            switch result {
-            case .success(let event):
-                composer.handle(event)
-            case .failure(let failure):
-                composer.errors.append(error(for: failure, bytes: Array(bytes), path: path))
+        EventParser.withParser(reading: bytes) { parser in
+            guard let parser else {
+                return ([], [YAMLError(mark: Mark(file: path, line: 1, column: 1), message: "out of memory creating the YAML parser")])
             }
+            var composer = Composer(path: path, limits: limits, lineOffset: lineOffset)
+            while !composer.stopped, let result = parser.next() {
+                switch result {
+                case .success(let event):
+                    composer.handle(event)
+                case .failure(let failure):
+                    composer.errors.append(error(for: failure, bytes: Array(bytes), path: path))
+                }
+            }
+            return (composer.documents, composer.errors)
         }
-        return (composer.documents, composer.errors)
     }
 
     /// Same as `load(bytes:)`; a `String` is already valid Unicode.
