@@ -112,6 +112,7 @@ public struct ManifestLoader: Sendable {
             }
             parsedFiles.append((parsed.path, parsed.documents))
         }
+        // The documents are now held once, in `parsedFiles`, so that decoding can let them go.
         files = []
         // A file whose first document is a ResourceGroup is a group: its resources are made by Uses only.
         var manifests = parsedFiles.filter { !ResourceGroup.isDefinition($0.documents) }

@@ -43,12 +43,11 @@ public struct PlanDocumentWriter: Sendable {
         try output(close(empty: plan.changes.isEmpty, bracket: "]"))
         try output(Data((layout == .pretty ? ",\n  \"contents\" : {" : ",\"contents\":{").utf8))
         // Each content once, by its digest: made on all cores a chunk at a time, written in order.
-        let contents = collector.collected.blobs
-        let digests = contents.keys.sorted()
-        for start in stride(from: 0, to: digests.count, by: PlanRenderer.chunk) {
-            let chunk = Array(digests[start..<min(start + PlanRenderer.chunk, digests.count)])
-            let entries = try chunk.concurrentMap(minimumCount: 64) { hex in
-                try contentEntry(hex: hex, data: contents[hex] ?? Data(), encoder: encoder)
+        let contents = collector.collected.blobs.sorted { $0.key < $1.key }
+        for start in stride(from: 0, to: contents.count, by: PlanRenderer.chunk) {
+            let chunk = Array(contents[start..<min(start + PlanRenderer.chunk, contents.count)])
+            let entries = try chunk.concurrentMap(minimumCount: 64) { hex, data in
+                try contentEntry(hex: hex, data: data, encoder: encoder)
             }
             for (offset, entry) in entries.enumerated() {
                 try output(item(entry, first: start + offset == 0))
