@@ -17,7 +17,7 @@ final class ProgressLine: @unchecked Sendable {
 
     func print(_ line: String) {
         lock.withLock {
-            if open { FileHandle.standardError.write(Data("\n".utf8)) }
+            if open { Terminal.writeAll(2, "\n") }
             open = false
             lastLogged = nil
         }
@@ -28,10 +28,10 @@ final class ProgressLine: @unchecked Sendable {
         let line = TerminalText.escaped(text)
         lock.withLock {
             if interactive {
-                FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
+                Terminal.writeAll(2, "\r\u{1B}[K\(line)")
                 open = true
             } else if lastLogged.map({ Date().timeIntervalSince($0) >= 10 }) ?? true {
-                FileHandle.standardError.write(Data("\(line)\n".utf8))
+                Terminal.writeAll(2, "\(line)\n")
                 lastLogged = Date()
             }
         }

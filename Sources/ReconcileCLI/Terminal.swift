@@ -11,11 +11,28 @@ public enum Terminal {
     public static var isInteractive: Bool { isatty(0) == 1 && isatty(1) == 1 }
 
     public static func writeError(_ text: String) {
-        FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+        writeAll(2, text.hasSuffix("\n") ? text : text + "\n")
     }
 
     public static func write(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
+        writeAll(1, text)
+    }
+
+    /// All of `text` to `descriptor`. A reader that went away (a pipe into `head`) or a full disk
+    /// loses the text, never the run: Foundation's `FileHandle.write` traps on those, and an apply
+    /// must not stop halfway because nobody reads its log.
+    static func writeAll(_ descriptor: Int32, _ text: String) {
+        var text = text
+        text.withUTF8 { bytes in
+            guard let base = bytes.baseAddress else { return }
+            var offset = 0
+            while offset < bytes.count {
+                let written = Foundation.write(descriptor, base + offset, bytes.count - offset)
+                if written < 0 && errno == EINTR { continue }
+                guard written > 0 else { return }
+                offset += written
+            }
+        }
     }
 
     /// Local host name, the default for `--host`.

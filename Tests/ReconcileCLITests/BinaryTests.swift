@@ -48,6 +48,43 @@ import Testing
         #expect(again.status == 0, "no changes needs no approval")
     }
 
+    /// `arguments` with stdout and stderr to pipes; `closed` of them has no reader (a pipe into
+    /// `head` that has exited): (how it ended, its status, what the open one said).
+    func runWithoutReader(_ arguments: [String], closed: Set<Int32>) throws -> (signalled: Bool, status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binaryPath)
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        for (descriptor, pipe) in [(Int32(1), out), (2, err)] where closed.contains(descriptor) {
+            try pipe.fileHandleForReading.close()
+        }
+        try process.run()
+        let open = closed.contains(1) ? err : out
+        let output = closed.count == 2 ? Data() : open.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationReason == .uncaughtSignal, process.terminationStatus, String(decoding: output, as: UTF8.self))
+    }
+
+    /// Output nobody reads is lost, never a trap, and never an apply stopped halfway.
+    @Test func outputWithoutAReaderNeitherTrapsNorStopsAnApply() throws {
+        let stage = Stage()
+        try stage.writeManifest(Self.manifest)
+        let validate = try runWithoutReader(["validate", stage.manifest], closed: [1, 2])
+        #expect(!validate.signalled && validate.status == 0)
+        // The apply's progress goes to stderr: with nobody reading it, the apply still finishes.
+        let apply = try runWithoutReader(["apply", "--auto-approve", "--root", stage.root, stage.manifest], closed: [2])
+        #expect(!apply.signalled && apply.status == 0, "\(apply.output)")
+        #expect(apply.output.contains("Apply complete: 3 resources changed."))
+        #expect(stage.read("/etc/app/app.conf") == "port = 8080\n")
+        // A plan's output is what it is for: losing it is an error, said on stderr.
+        let plan = try runWithoutReader(["plan", "--root", stage.root, stage.manifest], closed: [1])
+        #expect(!plan.signalled && plan.status == 1)
+        #expect(plan.output.contains("write standard output: Broken pipe"), "\(plan.output)")
+    }
+
     @Test func applyWithoutATerminalNeedsAutoApprove() throws {
         let stage = Stage()
         try stage.writeManifest(Self.manifest)
