@@ -143,6 +143,44 @@ import Testing
         }
     }
 
+    /// A grow stopped between its halves (the LV grown, its ext4 not): the LV's size matches the
+    /// manifest, and only the filesystem's size (dumpe2fs, captured from ext4 images of 512 MiB
+    /// and 1 GiB) shows that `fsadm` must still grow the filesystem. Not without
+    /// `resizeFilesystem`, not for a filesystem that spans its LV.
+    @Test func aFilesystemSmallerThanItsLVIsGrown() throws {
+        let manifest = "kind: LogicalVolume\nname: storage/slowlv\nsize: 1G\npvs: [/dev/loop0]\n"
+        let signatures = try fixture("wipefs/ext4-blank-swap.json").replacingOccurrences(of: "ext.img", with: "slowlv")
+        func planned(_ manifest: String, dumpe2fs: String?) throws -> (Plan, RecordedRunner) {
+            let base = try self.runner("plain")
+            let recorded = RecordedRunner { argv in
+                switch argv.first {
+                case "wipefs": return CommandResult(status: 0, stdout: Data(signatures.utf8))
+                case "dumpe2fs": return dumpe2fs.map { CommandResult(status: 0, stdout: Data($0.utf8)) } ?? CommandResult(status: 1)
+                default: return try? base.run(Command(argv))
+                }
+            }
+            let plan = try Planner(registry: Providers.registry, version: "t").plan(
+                loadManifest(manifest).resources, from: .live(HostContext(files: LocalFileSystem(), commands: recorded)),
+                root: HostRoot("/"), hostName: "h")
+            return (plan, recorded)
+        }
+        let half = try fixture("dumpe2fs/ext4-512M.txt")
+        #expect(FilesystemSize.parse(half) == 512 * 1024 * 1024)
+        #expect(FilesystemSize.parse(try fixture("dumpe2fs/ext4-1G.txt")) == 1024 * 1024 * 1024)
+        let (grown, runner) = try planned(manifest + "resizeFilesystem: true\n", dumpe2fs: half)
+        #expect(runner.recordedCalls.filter { $0.first == "dumpe2fs" } == [["dumpe2fs", "-h", "/dev/storage/slowlv"]])
+        #expect(argvs(grown) == [["fsadm", "--yes", "resize", "storage/slowlv"]])
+        #expect(grown.changes.first?.reasons == ["the filesystem on storage/slowlv spans 512 MiB of its 1 GiB: a grow that stopped between the LV and its filesystem"])
+        for (text, dumpe2fs) in [("resizeFilesystem: true\n", try fixture("dumpe2fs/ext4-1G.txt")), ("resizeFilesystem: true\n", nil), ("", half)] {
+            let (plan, runner) = try planned(manifest + text, dumpe2fs: dumpe2fs)
+            #expect(argvs(plan).isEmpty, "\(text) \(dumpe2fs == nil ? "unreadable" : "")")
+            if text.isEmpty { #expect(!runner.recordedCalls.contains { $0.first == "dumpe2fs" }) }
+        }
+        // Growing anyway: lvresize --resizefs grows the filesystem with the LV, no fsadm of its own.
+        let (both, _) = try planned(manifest.replacingOccurrences(of: "size: 1G", with: "size: 1536M") + "resizeFilesystem: true\n", dumpe2fs: half)
+        #expect(argvs(both) == [["lvresize", "--resizefs", "--size", "1610612736b", "storage/slowlv", "/dev/loop0"]])
+    }
+
     @Test func modeChangeIsOneLvchange() throws {
         let manifest = Self.cachedManifest.replacingOccurrences(of: "mode: writeback", with: "mode: writethrough")
         let (plan, _) = try plan(manifest, state: "cached-writeback")

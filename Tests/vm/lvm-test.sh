@@ -4,10 +4,11 @@
 #
 # Loop-backed slow (2G) and fast (512M) PVs, an ext4 filesystem with checksummed files, then
 # `reconcile apply` for: create LV, attach cache, grow (recache and online), change cache mode,
-# change cache size, remove cache, remove LV; after each: checksums hold, lvs shows the wanted
-# state, and a second plan is empty. One apply is killed with SIGKILL between uncache and
-# recache; the next apply converges with the data intact. Then an LV left out of the manifest
-# (removed only with --allow-data-loss) and one dropped by `reconcile forget` (left alone).
+# change cache size, remove cache, grow a filesystem left smaller than its LV, remove LV; after
+# each: checksums hold, lvs shows the wanted state, and a second plan is empty. One apply is
+# killed with SIGKILL between uncache and recache; the next apply converges with the data
+# intact. Then an LV left out of the manifest (removed only with --allow-data-loss) and one
+# dropped by `reconcile forget` (left alone).
 # Usage (in the guest): lvm-test.sh RECONCILE_BINARY [LOG_DIR]. Prints ok/not ok lines, then
 # `N passed, M failed`.
 set -uo pipefail
@@ -132,6 +133,24 @@ manifest 1920M
 apply remove-cache
 check "remove-cache: segtype" linear "$(lv_field segtype)"
 data_intact remove-cache
+
+# 8b. a grow stopped between its halves (the LV grown, its filesystem not: what a power cut in
+# `lvresize --resizefs` leaves): the LV has the manifest's size, and the plan grows the filesystem
+fs_bytes() {
+  local info; info=$(dumpe2fs -h /dev/storage/slowlv 2>/dev/null)
+  echo $(( $(sed -n 's/^Block count: *//p' <<<"$info") * $(sed -n 's/^Block size: *//p' <<<"$info") ))
+}
+lvextend -q -L 1984M storage/slowlv "$SLOW" >/dev/null 2>&1
+check "grown halfway: the LV is grown, its filesystem is not" "2080374784 2013265920" "$(lv_field lv_size) $(fs_bytes)"
+manifest 1984M
+logged grown-halfway-plan "$BIN" plan --detailed-exitcode --state-dir "$STATE" "$M"
+check "grown halfway: plan exits 2" 2 "$RC"
+if grep -q "fsadm --yes resize storage/slowlv" "$LOG" && grep -q "spans 1920 MiB of its 1984 MiB" "$LOG"; then
+  ok "grown halfway: the plan grows the filesystem and says why"
+else not_ok "grown halfway: the plan grows the filesystem and says why"; show_log; fi
+apply grown-halfway
+check "grown halfway: the filesystem spans the LV" 2080374784 "$(fs_bytes)"
+data_intact grown-halfway
 
 # 9. state: absent needs --allow-data-loss
 umount "$MNT"

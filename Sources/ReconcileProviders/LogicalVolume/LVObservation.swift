@@ -34,6 +34,9 @@ public struct LVObservation: Codable, Sendable, Equatable {
         /// What wipefs finds on the LV (`ext4`), probed when `resizeFilesystem` is set; nil
         /// when not probed. Empty: no filesystem yet, so `--resizefs` would fail in fsadm.
         public var signatures: [String]?
+        /// Bytes its ext2/3/4 filesystem spans (`FilesystemSize`), probed with the signatures;
+        /// nil when not probed or another filesystem.
+        public var filesystemSize: UInt64?
     }
 
     public var lvmVersion: String?

@@ -99,6 +99,12 @@ struct LVPlanner {
             plan.steps.append(.command(LVMCommand.step(argv, "\(grows ? "grow" : "shrink") \(spec.path) to \(size)"
                 + (withFilesystem ? " with its filesystem" : blank ? " (no filesystem on it yet)" : " (the filesystem keeps its size)"))))
             if shrinks { plan.risk = .dataLoss }
+        } else if spec.resizeFilesystem, let filesystem = lv.filesystemSize, filesystem < lv.size, lv.size - filesystem >= vg.extentSize {
+            // A grow stopped between its halves: the LV has its size, its filesystem not yet.
+            plan.reasons.append("the filesystem on \(spec.path) spans \(ByteSize(bytes: filesystem)) of its \(current): "
+                + "a grow that stopped between the LV and its filesystem")
+            plan.steps.append(.command(LVMCommand.step(
+                ["fsadm", "--yes", "resize", spec.path], "grow the filesystem on \(spec.path) to the LV's \(current)")))
         }
         if let wanted, cacheNow == nil || uncache {
             if cacheNow == nil { plan.reasons.append("cache \(wanted.name) (\(wanted.mode.rawValue), \(wanted.size)) on \(wanted.device) is wanted") }

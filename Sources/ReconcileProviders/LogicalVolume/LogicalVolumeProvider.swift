@@ -43,6 +43,12 @@ public struct LogicalVolumeProvider: ResourceProvider {
         {
             for index in resizing { observations[index].lv?.signatures = found[device(resources[index].spec)]?.compactMap(\.type) }
         }
+        // And how much of the LV an ext filesystem spans: a grow stopped halfway shows only there.
+        let measured = resizing.filter { !Set(observations[$0].lv?.signatures ?? []).isDisjoint(with: FilesystemSize.types) }
+        if !measured.isEmpty {
+            let sizes = FilesystemSize.probe(measured.map { device(resources[$0].spec) }, commands: host.commands)
+            for index in measured { observations[index].lv?.filesystemSize = sizes[device(resources[index].spec)] }
+        }
         return observations
     }
 
