@@ -42,6 +42,14 @@ import Testing
             && content.stdout.contains("  e.g. \"[Unit]\\nDescription="), "\(content.stdout)")
     }
 
+    /// A key written as `allOf [$ref]` to carry its own examples keeps its definition's pattern.
+    @Test func wrappedKeysKeepTheirDefinitionsPattern() throws {
+        let home = try reconcile(["explain", "GitLabRunner", "home"])
+        #expect(home.stdout.contains("\n  pattern ^/[A-Za-z0-9._/+-]*$\n  e.g. "), "\(home.stdout)")
+        let path = try reconcile(["explain", "File", "path"])
+        #expect(path.stdout.contains("\n  pattern ^/\n  e.g. \"/etc/motd\""), "\(path.stdout)")
+    }
+
     @Test func unknownKindsAndKeysGetTheClosest() throws {
         let kind = try reconcile(["explain", "Fiel"])
         #expect(kind.status == 1 && kind.stderr.contains("unknown kind \"Fiel\"; did you mean \"File\"?"), "\(kind.stderr)")

@@ -69,7 +69,7 @@ public struct KindDocumentation: Sendable, Equatable {
             let lookUp = { (reference: String) in resolve(reference, common: common, local: local) }
             keys.append(Key(
                 path: path, type: typeName(resolved, lookUp: lookUp), required: required.contains(name), description: description,
-                details: details(resolved)))
+                details: details(resolved, lookUp: lookUp)))
             collect(resolved, prefix: path + ".", common: common, local: local, into: &keys)
         }
     }
@@ -119,11 +119,19 @@ public struct KindDocumentation: Sendable, Equatable {
         return "any"
     }
 
-    static func details(_ schema: [String: JSONValue]) -> [String] {
+    /// `lookUp` resolves a `$ref`: a key written as `allOf [$ref]` (to carry examples of its own)
+    /// keeps its definition's pattern and bounds.
+    static func details(_ schema: [String: JSONValue], lookUp: (String) -> [String: JSONValue]? = { _ in nil }) -> [String] {
+        var limits = schema
+        for part in schema["allOf"]?.arrayValue ?? [] {
+            guard case .object(let object) = part else { continue }
+            let definition = object["$ref"]?.stringValue.flatMap(lookUp) ?? object
+            for key in ["pattern", "minimum", "maximum"] where limits[key] == nil { limits[key] = definition[key] }
+        }
         var details: [String] = []
-        if let pattern = schema["pattern"]?.stringValue { details.append("pattern \(pattern)") }
-        if case .number(let minimum)? = schema["minimum"] { details.append("minimum \(JSONValue.number(minimum).shortDescription)") }
-        if case .number(let maximum)? = schema["maximum"] { details.append("maximum \(JSONValue.number(maximum).shortDescription)") }
+        if let pattern = limits["pattern"]?.stringValue { details.append("pattern \(pattern)") }
+        if case .number(let minimum)? = limits["minimum"] { details.append("minimum \(JSONValue.number(minimum).shortDescription)") }
+        if case .number(let maximum)? = limits["maximum"] { details.append("maximum \(JSONValue.number(maximum).shortDescription)") }
         if let examples = schema["examples"]?.arrayValue, !examples.isEmpty {
             details.append("e.g. " + examples.map(exampleText).joined(separator: ", "))
         }
