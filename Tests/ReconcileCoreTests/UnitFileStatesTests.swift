@@ -16,6 +16,9 @@ import Testing
         ("etc/systemd/system/also.service", "[Service]\nExecStart=/bin/true\n[Install]\nAlso=a.service\n"),
         ("etc/systemd/system/e.service", ""),
         ("etc/systemd/system/spec.service", "[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\nAlias=spec-%i.service\n"),
+        // CRLF line ends, as an editor on Windows writes them: systemd reads the lines all the same.
+        ("etc/systemd/system/crlf.service", "[Service]\r\nExecStart=/bin/true\r\n[Install]\r\nWantedBy=multi-user.target \r\nAlias=crlf-alias.service\r\n"),
+        ("etc/systemd/system/crlf-static.service", "[Service]\r\nExecStart=/bin/true\r\n"),
     ]
 
     /// The units, and `m.service` masked by a link to /dev/null.
@@ -53,12 +56,15 @@ import Testing
         }
     }
 
-    static let asked = ["a.service", "b.service", "l.service", "s.socket", "st.service", "also.service", "e.service", "m.service"]
+    static let asked = [
+        "a.service", "b.service", "l.service", "s.socket", "st.service", "also.service", "e.service", "m.service", "crlf.service",
+        "crlf-static.service",
+    ]
 
     @Test func statesReadFromTheRootAreSystemctls() throws {
         let directory = try tree()
         // Some enabled by systemctl itself, some left disabled.
-        #expect(try systemctl(directory.path, ["enable", "a.service", "l.service"]).status == 0)
+        #expect(try systemctl(directory.path, ["enable", "a.service", "l.service", "crlf.service"]).status == 0)
         let staged = try UnitFileStates(files: LocalFileSystem(root: HostRoot(directory.path)))
         for unit in Self.asked {
             let ours = try #require(try staged.state(of: unit), "\(unit) is read from the files")
@@ -107,7 +113,7 @@ import Testing
         let enabled = [
             ("a.service", "/etc/systemd/system/a.service"), ("b.service", "/etc/systemd/system/b.service"),
             ("t@.service", "/etc/systemd/system/t@.service"), ("l.service", "/lib/systemd/system/l.service"),
-            ("s.socket", "/etc/systemd/system/s.socket"),
+            ("s.socket", "/etc/systemd/system/s.socket"), ("crlf.service", "/etc/systemd/system/crlf.service"),
         ]
         let files = LocalFileSystem(root: HostRoot(ours.path))
         for (unit, path) in enabled {
@@ -121,6 +127,7 @@ import Testing
         #expect(mine.contains("etc/systemd/system/multi-user.target.wants/t@x.service -> /etc/systemd/system/t@.service"))
         #expect(mine.contains("etc/systemd/system/al2.service -> /etc/systemd/system/a.service"))
         #expect(mine.contains("etc/systemd/system/c.target.requires/b.service -> /etc/systemd/system/b.service"))
+        #expect(mine.contains("etc/systemd/system/crlf-alias.service -> /etc/systemd/system/crlf.service"))
         // And both read back as enabled.
         let staged = try UnitFileStates(files: files)
         for unit in ["a.service", "b.service", "l.service", "s.socket"] { #expect(try staged.state(of: unit) == "enabled") }

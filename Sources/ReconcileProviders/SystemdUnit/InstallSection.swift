@@ -11,10 +11,22 @@ struct InstallSection: Equatable {
     /// Something only systemd itself should interpret: specifiers (`%i`), continued lines.
     var needsSystemd = false
 
+    /// A unit file's lines as systemd reads them: split at line feeds (by scalars: a String's
+    /// Characters make "\r\n" one, never equal to "\n"), each stripped of systemd's whitespace
+    /// (space, tab, CR, LF), so a file with CRLF line ends reads as it does to systemd.
+    static func lines(of content: String) -> [Substring] {
+        let whitespace: Set<Unicode.Scalar> = [" ", "\t", "\r", "\n"]
+        return content.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            var scalars = line
+            while let first = scalars.first, whitespace.contains(first) { scalars.removeFirst() }
+            while let last = scalars.last, whitespace.contains(last) { scalars.removeLast() }
+            return Substring(scalars)
+        }
+    }
+
     init(_ content: String) {
         var inInstall = false
-        for raw in content.split(separator: "\n", omittingEmptySubsequences: false) {
-            let line = raw.trimmingCharacters(in: .whitespaces)
+        for line in Self.lines(of: content) {
             if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
             if line.hasPrefix("[") {
                 inInstall = line == "[Install]"

@@ -34,7 +34,7 @@ extension UnitSpec {
     }
 
     static func hasInstallSection(_ content: String) -> Bool {
-        content.split(separator: "\n").contains(where: { $0.trimmingCharacters(in: .whitespaces) == "[Install]" })
+        InstallSection.lines(of: content).contains("[Install]")
     }
 
     public static func decode(_ reader: ObjectReader, context: DecodeContext) -> UnitSpec? {
