@@ -4,8 +4,9 @@ import Foundation
 /// A child started the one way reconcile starts processes (the executor, probes and `reconcile
 /// capture` alike): posix_spawn of an argv, never a shell; every signal at its default (SIGPIPE:
 /// see `outlivesReconcile`) and none blocked, because reconcile ignores SIGPIPE and catches
-/// SIGINT/SIGTERM and its own parent may block signals; its own process group, so a teardown reaches what the child started and Ctrl-C
-/// on reconcile's terminal reaches only reconcile; no descriptor of reconcile's beyond 0–2.
+/// SIGINT/SIGTERM and its own parent may block signals; its own process group, so a teardown
+/// reaches what the child started and Ctrl-C on reconcile's terminal reaches only reconcile; no
+/// descriptor of reconcile's beyond 0–2.
 ///
 /// A class: the child is reaped once, and its group is never signalled after that (its pid, the
 /// group's id, may belong to another process by then). Call `reap` or `terminate` exactly once

@@ -121,7 +121,7 @@ public struct KindDocumentation: Sendable, Equatable {
 
     /// `lookUp` resolves a `$ref`: a key written as `allOf [$ref]` (to carry examples of its own)
     /// keeps its definition's pattern and bounds.
-    static func details(_ schema: [String: JSONValue], lookUp: (String) -> [String: JSONValue]? = { _ in nil }) -> [String] {
+    static func details(_ schema: [String: JSONValue], lookUp: (String) -> [String: JSONValue]?) -> [String] {
         var limits = schema
         for part in schema["allOf"]?.arrayValue ?? [] {
             guard case .object(let object) = part else { continue }

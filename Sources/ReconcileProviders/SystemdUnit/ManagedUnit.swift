@@ -39,28 +39,23 @@ public struct ManagedUnit: Sendable, Equatable {
 
     /// `live` apart from the root: tests read a live host's unit files from a folder.
     static func probe(_ units: [String], notOwned: Set<String> = [], host: HostContext, live: Bool) throws -> [UnitObservation] {
+        guard !units.isEmpty else { return [] }
         let files = try units.map { try FileObservation.probe(path(of: $0), files: host.files) }
-        // Listed only when a unit's file may be outside /etc/systemd/system (or static units need it).
-        var listedSearchPath: UnitSearchPath?
-        func searchPath() throws -> UnitSearchPath {
-            if let listedSearchPath { return listedSearchPath }
-            let listed = try UnitSearchPath(files: host.files)
-            listedSearchPath = listed
-            return listed
-        }
+        // The unit folders, listed once: where a unit's file is, and (UnitFileStates) its state.
+        let searchPath = try UnitSearchPath(files: host.files)
         var present: [String] = []
         var missing: [String] = []
         for (unit, file) in zip(units, files) {
             // Live, systemd answered for every unit; staged, only for ours and the packages'.
-            if try file.exists || ((live || notOwned.contains(unit)) && searchPath().unitFile(unit) != nil) {
+            if file.exists || ((live || notOwned.contains(unit)) && searchPath.unitFile(unit) != nil) {
                 present.append(unit)
             } else if live || notOwned.contains(unit) {
                 missing.append(unit)
             }
         }
-        var states = try fileStates(present, host: host, stagedRoot: live ? nil : host.root)
+        var states = try fileStates(present, host: host, searchPath: searchPath, stagedRoot: live ? nil : host.root)
         for unit in missing { states[unit] = SystemctlProbe.UnitState(loadState: "not-found") }
-        if live && !units.isEmpty {
+        if live {
             let loaded = try SystemctlProbe.loaded(commands: host.commands)
             for unit in units {
                 var state = states[unit] ?? SystemctlProbe.UnitState()
@@ -80,15 +75,15 @@ public struct ManagedUnit: Sendable, Equatable {
             return UnitObservation(
                 file: file, unitFileState: state?.unitFileState, activeState: state?.activeState, subState: state?.subState,
                 loadState: state?.loadState, persistentLinks: unclear.contains(unit) ? linked.contains(unit) : nil,
-                installable: notEnableable ? try searchPath().isInstallable(unit, files: host.files) : nil)
+                installable: notEnableable ? try searchPath.isInstallable(unit, files: host.files) : nil)
         }
     }
 
     /// From the unit files and links where they tell, from one `systemctl is-enabled` for the rest.
     private static func fileStates(
-        _ units: [String], host: HostContext, stagedRoot: HostRoot?
+        _ units: [String], host: HostContext, searchPath: UnitSearchPath, stagedRoot: HostRoot?
     ) throws -> [String: SystemctlProbe.UnitState] {
-        let read = try UnitFileStates(files: host.files)
+        let read = try UnitFileStates(files: host.files, searchPath: searchPath)
         var states: [String: SystemctlProbe.UnitState] = [:]
         var unclear: [String] = []
         for unit in units {

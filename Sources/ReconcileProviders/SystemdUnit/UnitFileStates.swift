@@ -14,6 +14,8 @@ struct UnitFileStates {
     static var otherFolders: [String] { UnitSearchPath.folders.filter { !plainFolders.contains($0) } }
 
     private let files: any ReadableFileSystem
+    /// The unit folders as listed once for the probe.
+    private let searchPath: UnitSearchPath
     /// Links in `/etc/systemd/system` and its `.wants`/`.requires` folders, by the link's name.
     private var linksByName: [String: [UnitLink]] = [:]
     /// The same links by the last component of their target.
@@ -22,17 +24,19 @@ struct UnitFileStates {
     /// folder, a link or what it points at): only systemd tells those units' state.
     private var namedElsewhere: Set<String> = []
 
-    init(files: any ReadableFileSystem) throws {
+    /// `searchPath`: the probe's own listing of the unit folders, made here when not given.
+    init(files: any ReadableFileSystem, searchPath: UnitSearchPath? = nil) throws {
         self.files = files
+        self.searchPath = try searchPath ?? UnitSearchPath(files: files)
         for folder in Self.otherFolders {
-            for name in try files.entries(folder) ?? [] {
+            for name in self.searchPath.names(in: folder) {
                 try mention("\(folder)/\(name)", name: name)
                 guard [".wants", ".requires", ".d"].contains(where: name.hasSuffix) else { continue }
                 for inner in try files.entries("\(folder)/\(name)") ?? [] { try mention("\(folder)/\(name)/\(inner)", name: inner) }
             }
         }
         let folder = ManagedUnit.folder
-        for name in try files.entries(folder) ?? [] {
+        for name in self.searchPath.names(in: folder) {
             let path = "\(folder)/\(name)"
             if name.hasSuffix(".wants") || name.hasSuffix(".requires") {
                 for linked in try files.entries(path) ?? [] { try record("\(path)/\(linked)", name: linked) }
@@ -59,7 +63,7 @@ struct UnitFileStates {
         guard let name = UnitName(unit), name.instance == nil, !namedElsewhere.contains(unit), !namedElsewhere.contains(unit + ".d") else {
             return nil
         }
-        for folder in Self.plainFolders {
+        for folder in Self.plainFolders where searchPath.holds(unit, in: folder) {
             let path = "\(folder)/\(unit)"
             guard let status = try files.status(path) else { continue }
             switch status.type {

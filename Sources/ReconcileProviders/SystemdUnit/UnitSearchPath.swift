@@ -12,10 +12,22 @@ struct UnitSearchPath {
         "/run/systemd/generator.late",
     ]
 
-    private let listed: [(folder: String, names: Set<String>)]
+    private let listed: [(folder: String, names: [String], lookUp: Set<String>)]
 
     init(files: any ReadableFileSystem) throws {
-        listed = try Self.folders.map { ($0, Set(try files.entries($0) ?? [])) }
+        listed = try Self.folders.map { folder in
+            let names = try files.entries(folder) ?? []
+            return (folder, names, Set(names))
+        }
+    }
+
+    /// What `folder`, one of `folders`, holds as listed (nothing for any other folder).
+    func names(in folder: String) -> [String] {
+        listed.first { $0.folder == folder }?.names ?? []
+    }
+
+    func holds(_ name: String, in folder: String) -> Bool {
+        listed.first { $0.folder == folder }?.lookUp.contains(name) == true
     }
 
     /// Where systemd finds the file of `unit`: the unit's own, else its template's.
@@ -25,7 +37,7 @@ struct UnitSearchPath {
             names.append(String(unit[...at]) + String(unit[dot...]))
         }
         for name in names {
-            if let folder = listed.first(where: { $0.names.contains(name) })?.folder { return "\(folder)/\(name)" }
+            if let folder = listed.first(where: { $0.lookUp.contains(name) })?.folder { return "\(folder)/\(name)" }
         }
         return nil
     }
